@@ -1,0 +1,166 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config, AdminState, LogLevel } from '../config.js';
+import type { DB } from '../store/db.js';
+import type { CommandRunner } from '../gluster/executor.js';
+import type { NodeOps } from '../gluster/nodeops.js';
+import { HttpError } from '../errors.js';
+import { authenticate, requestPath, type Issuer } from '../auth/jwt.js';
+import { OperationRunner } from '../operations/runner.js';
+import { sendEmpty, sendRedirect, sendText } from './http.js';
+import { HEX_ID } from './validation.js';
+
+/** What every route handler gets: configuration, the store, the executor and the operation runner. */
+export interface AppContext {
+  config: Config;
+  db: DB;
+  runner: CommandRunner;
+  nodeOps: NodeOps;
+  ops: OperationRunner;
+  /**
+   * Moves one brick to another device (brick evict, device remove). Provided by the volume
+   * module, which owns placement and gluster's replace-brick.
+   */
+  evictBrick?: (brickId: string, healcheck: string) => Promise<void>;
+  admin: { state: AdminState };
+  logLevel: { current: LogLevel };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Raw body text (Heketi parses bodies itself, whatever the Content-Type). */
+    rawBody?: string;
+    issuer?: Issuer;
+  }
+}
+
+/** Paths answered without a token (Heketi: /hello and /metrics; ours: the API docs). */
+const OPEN_PATHS = [/^\/hello$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/];
+
+const PINO_LEVEL: Record<LogLevel, string> = {
+  none: 'silent',
+  critical: 'fatal',
+  error: 'error',
+  warning: 'warn',
+  info: 'info',
+  debug: 'debug',
+};
+
+export function pinoLevel(level: LogLevel): string {
+  return PINO_LEVEL[level];
+}
+
+export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+
+interface KnownRoute {
+  method: string;
+  pattern: RegExp;
+}
+
+function patternOf(url: string): RegExp {
+  const re = url
+    .split('/')
+    .map((seg) => (seg.startsWith(':') ? '[A-Fa-f0-9]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${re}$`);
+}
+
+function isLocal(ip: string): boolean {
+  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+}
+
+export interface BuildOptions {
+  ctx: Omit<AppContext, 'ops'> & { ops?: OperationRunner };
+  routes: RouteModule[];
+  logger?: boolean | object;
+  https?: { key: Buffer; cert: Buffer };
+}
+
+/**
+ * Builds the Fastify app with Heketi's request pipeline: open routes, then JWT, then the
+ * user/admin check, then the admin-mode gate, then routing (404/405/301 as Heketi's router).
+ */
+export async function buildApp(opts: BuildOptions): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  const { config } = opts.ctx;
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: config.bodyLimit,
+    caseSensitive: true,
+    ignoreTrailingSlash: false,
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'reqId',
+    disableRequestLogging: false,
+    return503OnClosing: true,
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance;
+  const ctx: AppContext = {
+    ...opts.ctx,
+    ops: opts.ctx.ops ?? new OperationRunner(opts.ctx.db, app.log, config.glusterfs.maxInflightOperations),
+  };
+
+  // Heketi never looks at Content-Type: every body is kept as text and decoded by the route.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    req.rawBody = body as string;
+    done(null, undefined);
+  });
+
+  const known: KnownRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) known.push({ method: m, pattern: patternOf(route.url) });
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const path = requestPath(req.url);
+    if (req.method === 'GET' && OPEN_PATHS.some((re) => re.test(path))) return;
+    if (config.auth.enabled) {
+      req.issuer = await authenticate(req.headers.authorization, req.method, req.url, config.auth);
+    }
+    const state = ctx.admin.state;
+    if (state !== 'normal' && req.method !== 'GET' && req.method !== 'HEAD') {
+      if (state === 'read-only' || !isLocal(req.ip)) {
+        return sendText(reply, 503, 'Service disabled for maintenance');
+      }
+    }
+  });
+
+  // {id} segments must be hex (Heketi's router); anything else is a route miss.
+  app.addHook('preValidation', async (req, reply) => {
+    const params = req.params as Record<string, string> | undefined;
+    if (params && typeof params.id === 'string' && !HEX_ID.test(params.id)) {
+      return sendText(reply, 404, 'Invalid path or request');
+    }
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = requestPath(req.url);
+    if (known.some((r) => r.pattern.test(path) && r.method !== req.method)) return sendEmpty(reply, 405);
+    if (path.length > 1 && path.endsWith('/')) {
+      const target = path.replace(/\/+$/, '') || '/';
+      if (known.some((r) => r.pattern.test(target))) return sendRedirect(reply, 301, target, req.method);
+    }
+    return sendText(reply, 404, 'Invalid path or request');
+  });
+
+  app.setErrorHandler(async (err: unknown, req, reply) => {
+    if (err instanceof HttpError) {
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      return sendText(reply, err.status, err.message);
+    }
+    const e = err as { code?: string; statusCode?: number; message?: string };
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendText(reply, 413, `request body larger than ${config.bodyLimit} bytes`);
+    if (e.code?.startsWith('FST_ERR_CTP') || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendText(reply, 422, 'request unable to be parsed');
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      return sendText(reply, e.statusCode, e.message ?? 'bad request');
+    }
+    req.log.error({ err }, 'unhandled error');
+    return sendText(reply, 500, 'Internal server error');
+  });
+
+  for (const register of opts.routes) await register(app, ctx);
+  return { app, ctx };
+}
