@@ -1,0 +1,457 @@
+import type { AppContext } from '../api/server.js';
+import { HttpError, IN_USE, badRequest, conflict, errorText, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { tx, stmt } from '../store/stmt.js';
+import { getCluster, listClusterIds } from '../store/topology.js';
+import {
+  blockVolumeIdsOf,
+  bricksOfOperation,
+  clusterVolumeCount,
+  deleteVolumeRow,
+  getVolume,
+  insertVolume,
+  setBrickPending,
+  setVolumePending,
+  setVolumeSize,
+  volumeBricks,
+  volumeNameTaken,
+  type BrickRow,
+  type VolumeRow,
+} from '../store/volumes.js';
+import { CHANGE, deleteOperation, insertOperation, markCommitted, recordStep, setOperationStatus } from '../operations/journal.js';
+import { registerRecovery } from '../operations/recovery.js';
+import type { Slot, WorkResult } from '../operations/runner.js';
+import { minimumVolumeSizeKiB, KiB_PER_GiB } from '../allocator/sizing.js';
+import type { Placement } from '../allocator/types.js';
+import { BLOCK_HOSTING_USABLE, durabilityEcho, effectiveDurability, float32Shortest, setSize, volumeDurability } from './model.js';
+import type { VolumeCreateRequest } from './requests.js';
+import { place, recordPlacement, releaseBricks, type PlacementParams } from './placement.js';
+import { clusterManageHosts, createBricks, destroyBricks, destroyGlusterVolume, glusterBrick, glusterVolumeSpec, manageHostOf } from './bricks.js';
+
+export const HEKETI_DB_VOLUME = 'heketidbstorage';
+
+function splitConfigOptions(s: string): string[] {
+  return s.split(',');
+}
+
+/** Stored option list: pre-request + (block-hosting) + request + post-request, as Heketi stores it. */
+export function storedOptions(ctx: AppContext, requested: string[], block: boolean): string[] {
+  const g = ctx.config.glusterfs;
+  return [
+    ...splitConfigOptions(g.preRequestVolumeOptions),
+    ...(block ? splitConfigOptions(g.blockHostingVolumeOptions) : []),
+    ...requested,
+    ...splitConfigOptions(g.postRequestVolumeOptions),
+  ];
+}
+
+/** Checks that need the DB but no placement (heketi-api.md §9 steps 8–10). */
+export function checkVolumeCreateTargets(ctx: AppContext, req: VolumeCreateRequest): void {
+  const all = listClusterIds(ctx.db);
+  if (all.length === 0) throw badRequest('No clusters configured');
+  for (const c of req.clusters) if (!getCluster(ctx.db, c)) throw badRequest(`Cluster id ${c} not found`);
+  const echo = durabilityEcho(req.durability);
+  const d = effectiveDurability(echo, req.glustervolumeoptions);
+  const minKiB = minimumVolumeSizeKiB(d, ctx.config.glusterfs.brickMinSizeGb * KiB_PER_GiB);
+  if (req.size * KiB_PER_GiB < minKiB) {
+    throw badRequest(`Requested volume size (${req.size} GB) is smaller than the minimum supported volume size (${minKiB})`);
+  }
+}
+
+interface Candidate {
+  clusterId: string;
+  error?: string;
+}
+
+/** Cluster eligibility of §4.2 (type flags, name uniqueness, volume limit). */
+function eligibleClusters(ctx: AppContext, req: VolumeCreateRequest, name: string): { eligible: string[]; errors: Candidate[] } {
+  const candidates = req.clusters.length > 0 ? req.clusters : listClusterIds(ctx.db);
+  const eligible: string[] = [];
+  const errors: Candidate[] = [];
+  for (const id of candidates) {
+    const c = getCluster(ctx.db, id);
+    if (!c) {
+      errors.push({ clusterId: id, error: `Cluster id ${id} not found` });
+      continue;
+    }
+    let error: string | undefined;
+    if (!c.file && !c.block) error = 'Cluster has disabled all volume types';
+    else if (req.block ? !c.block : !c.file) error = 'Cluster does not support requested volume type';
+    else if (req.name !== '' && volumeNameTaken(ctx.db, id, name)) error = `Volume name '${name}' already in use`;
+    else {
+      const n = clusterVolumeCount(ctx.db, id);
+      if (n >= ctx.config.glusterfs.maxVolumesPerCluster) error = `Cluster has ${n} volumes and limit is ${ctx.config.glusterfs.maxVolumesPerCluster}`;
+    }
+    if (error) errors.push({ clusterId: id, error });
+    else eligible.push(id);
+  }
+  return { eligible, errors };
+}
+
+function joinClusterErrors(head: string, errors: Candidate[]): string {
+  return [head, ...errors.map((e) => `Cluster ${e.clusterId}: ${e.error}`)].join('\n');
+}
+
+export interface CreatePlan {
+  clusterId: string;
+  placement: Placement;
+  params: PlacementParams;
+}
+
+/**
+ * Chooses a cluster and a placement for a new volume without writing anything; the caller runs
+ * it inside the transaction that records the result, so the read and the reservation are atomic.
+ */
+export function planVolumeCreate(ctx: AppContext, req: VolumeCreateRequest, name: string): CreatePlan | { error: string; reasons: string[] } {
+  const { eligible, errors } = eligibleClusters(ctx, req, name);
+  if (eligible.length === 0) {
+    if (errors.length === 1) return { error: errors[0]!.error!, reasons: [] };
+    return { error: joinClusterErrors('No eligible cluster for volume', errors), reasons: [] };
+  }
+  const echo = durabilityEcho(req.durability);
+  const options = storedOptions(ctx, req.glustervolumeoptions, req.block);
+  const params: PlacementParams = {
+    sizeGiB: req.size,
+    durability: effectiveDurability(echo, options),
+    snapshotFactor: req.snapshot.enable ? Math.fround(req.snapshot.factor) : 1,
+    existingBricks: 0,
+    options,
+  };
+  const failures: Candidate[] = [];
+  const reasons: string[] = [];
+  for (const clusterId of eligible) {
+    const r = place(ctx, clusterId, params);
+    if (r.ok) return { clusterId, placement: r.placement, params };
+    failures.push({ clusterId, error: r.failure.error });
+    reasons.push(...r.failure.reasons.map((x) => (eligible.length > 1 ? `cluster ${clusterId}: ${x}` : x)));
+  }
+  if (failures.length === 1) return { error: failures[0]!.error!, reasons };
+  return { error: joinClusterErrors('Unable to create volume on any cluster:', failures), reasons };
+}
+
+interface CreateState {
+  volumeId: string;
+  opId: string;
+  bricks: BrickRow[];
+}
+
+/** Build: choose, reserve and record the new volume and its bricks in one transaction (sync). */
+export function buildVolumeCreate(ctx: AppContext, req: VolumeCreateRequest): CreateState {
+  const { db } = ctx;
+  const volumeId = newId();
+  const opId = newId();
+  const name = req.name || `vol_${volumeId}`;
+  return tx(db, () => {
+    const plan = planVolumeCreate(ctx, req, name);
+    if ('error' in plan) throw new HttpError(500, `Failed to allocate new volume: ${plan.error}`);
+    const free = req.block ? BLOCK_HOSTING_USABLE(req.size) : 0;
+    insertVolume(db, {
+      id: volumeId,
+      cluster_id: plan.clusterId,
+      name,
+      size: req.size,
+      durability: JSON.stringify(durabilityEcho(req.durability)),
+      gid: req.gid,
+      snapshot_enable: req.snapshot.enable ? 1 : 0,
+      snapshot_factor: req.snapshot.enable ? float32Shortest(req.snapshot.factor) : 1,
+      options: JSON.stringify(plan.params.options),
+      block: req.block ? 1 : 0,
+      block_free: free,
+      block_reserved: req.block ? req.size - free : 0,
+      block_restriction: '',
+      pending_op: opId,
+    });
+    const bricks = recordPlacement(db, volumeId, plan.placement, opId, 0);
+    insertOperation(db, {
+      id: opId,
+      type: 'create-volume',
+      actions: [...bricks.map((b) => ({ change: CHANGE.AddBrick, id: b.id })), { change: CHANGE.AddVolume, id: volumeId }],
+      intent: { volumeId },
+    });
+    return { volumeId, opId, bricks };
+  });
+}
+
+/** Undo one create attempt on the nodes and in the DB. Returns false if something could not be removed. */
+async function rollbackCreateAttempt(ctx: AppContext, v: VolumeRow, bricks: BrickRow[], glusterTouched: boolean): Promise<boolean> {
+  if (glusterTouched) {
+    try {
+      await destroyGlusterVolume(ctx, v);
+    } catch (e) {
+      ctx.ops.log.warn({ volume: v.id, err: errorText(e) }, 'rollback: gluster volume delete failed');
+      return false;
+    }
+  }
+  const outcome = await destroyBricks(ctx, bricks);
+  tx(ctx.db, () => releaseBricks(ctx.db, outcome.destroyed.map((d) => d.brick)));
+  return outcome.failed.length === 0;
+}
+
+/** Exec: bricks in parallel, then gluster create/set/start; failed attempts are undone and retried elsewhere. */
+export async function execVolumeCreate(ctx: AppContext, state: CreateState): Promise<WorkResult> {
+  const { db } = ctx;
+  const retries = ctx.config.glusterfs.volumeCreateRetries;
+  let bricks = state.bricks;
+  let lastError: unknown;
+  const badNodes = new Set<string>();
+  for (let attempt = 0; ; attempt++) {
+    const v = getVolume(db, state.volumeId)!;
+    let glusterTouched = false;
+    try {
+      recordStep(db, state.opId, `bricks:${attempt}`);
+      await createBricks(ctx, bricks, v.gid);
+      glusterTouched = true;
+      recordStep(db, state.opId, `gluster:${attempt}`);
+      await ctx.nodeOps.volumeCreate(manageHostOf(ctx, bricks[0]!.node_id), glusterVolumeSpec(ctx, v, bricks));
+      tx(db, () => {
+        markCommitted(db, state.opId);
+        for (const b of bricks) setBrickPending(db, b.id, null);
+        setVolumePending(db, v.id, null);
+        deleteOperation(db, state.opId);
+      });
+      return `/volumes/${v.id}`;
+    } catch (e) {
+      lastError = e;
+      ctx.ops.log.warn({ volume: v.id, attempt, err: errorText(e) }, 'volume create attempt failed');
+      const host = (e as { host?: string }).host;
+      for (const b of bricks) if (host && manageHostOf(ctx, b.node_id) === host) badNodes.add(b.node_id);
+      const clean = await rollbackCreateAttempt(ctx, v, bricks, glusterTouched);
+      if (!clean) {
+        setOperationStatus(db, state.opId, 'failed');
+        throw e;
+      }
+    }
+    if (attempt >= retries) break;
+    // Retry with a fresh placement that avoids the node that failed.
+    const next = tx(db, () => {
+      const v2 = getVolume(db, state.volumeId)!;
+      const params: PlacementParams = {
+        sizeGiB: v2.size,
+        durability: volumeDurability(v2),
+        snapshotFactor: v2.snapshot_enable ? Math.fround(v2.snapshot_factor) : 1,
+        existingBricks: 0,
+        options: JSON.parse(v2.options) as string[],
+      };
+      const r = place(ctx, v2.cluster_id, params, { nodes: badNodes });
+      return r.ok ? recordPlacement(db, v2.id, r.placement, state.opId, 0) : undefined;
+    });
+    if (!next) break;
+    bricks = next;
+  }
+  tx(db, () => {
+    releaseBricks(db, bricksOfOperation(db, state.opId));
+    deleteVolumeRow(db, state.volumeId);
+    deleteOperation(db, state.opId);
+  });
+  throw lastError;
+}
+
+// ---------------------------------------------------------------- expand
+
+export function buildVolumeExpand(ctx: AppContext, volumeId: string, expandGiB: number): CreateState {
+  const { db } = ctx;
+  const opId = newId();
+  return tx(db, () => {
+    const v = getVolume(db, volumeId);
+    if (!v || v.pending_op) throw notFound();
+    const existing = volumeBricks(db, volumeId);
+    if (existing.some((b) => b.pending_op)) throw new HttpError(500, `Failed to allocate volume expansion: ${IN_USE}`);
+    const params: PlacementParams = {
+      sizeGiB: expandGiB,
+      durability: volumeDurability(v),
+      snapshotFactor: v.snapshot_enable ? Math.fround(v.snapshot_factor) : 1,
+      existingBricks: existing.length,
+      options: JSON.parse(v.options) as string[],
+    };
+    const r = place(ctx, v.cluster_id, params);
+    if (!r.ok) throw new HttpError(500, `Failed to allocate volume expansion: ${r.failure.rawError}`);
+    const maxPos = existing.reduce((m, b) => Math.max(m, b.position), -1);
+    const bricks = recordPlacement(db, volumeId, r.placement, opId, maxPos + 1);
+    insertOperation(db, {
+      id: opId,
+      type: 'expand-volume',
+      actions: [...bricks.map((b) => ({ change: CHANGE.AddBrick, id: b.id })), { change: CHANGE.ExpandVolume, id: volumeId, delta: expandGiB }],
+      intent: { volumeId, expandGiB },
+    });
+    return { volumeId, opId, bricks };
+  });
+}
+
+export async function execVolumeExpand(ctx: AppContext, state: CreateState, expandGiB: number): Promise<WorkResult> {
+  const { db } = ctx;
+  const v = getVolume(db, state.volumeId)!;
+  let glusterTouched = false;
+  try {
+    recordStep(db, state.opId, 'bricks');
+    await createBricks(ctx, state.bricks, v.gid);
+    glusterTouched = true;
+    recordStep(db, state.opId, 'add-brick');
+    await ctx.nodeOps.volumeExpand(
+      manageHostOf(ctx, state.bricks[0]!.node_id),
+      glusterVolumeSpec(ctx, v, volumeBricks(db, v.id)),
+      state.bricks.map((b) => glusterBrick(ctx, b)),
+    );
+  } catch (e) {
+    if (glusterTouched) {
+      if (!(await undoExpandInGluster(ctx, v, state))) setOperationStatus(db, state.opId, 'failed');
+    } else {
+      const outcome = await destroyBricks(ctx, state.bricks);
+      tx(db, () => {
+        releaseBricks(db, outcome.destroyed.map((d) => d.brick));
+        if (outcome.failed.length === 0) deleteOperation(db, state.opId);
+        else setOperationStatus(db, state.opId, 'failed');
+      });
+    }
+    throw e;
+  }
+  tx(db, () => {
+    const cur = getVolume(db, v.id)!;
+    const size = cur.size + expandGiB;
+    const free = cur.block ? cur.block_free + BLOCK_HOSTING_USABLE(expandGiB) : 0;
+    const reserved = cur.block ? cur.block_reserved + (expandGiB - BLOCK_HOSTING_USABLE(expandGiB)) : 0;
+    setVolumeSize(db, v.id, size, free, reserved);
+    for (const b of state.bricks) setBrickPending(db, b.id, null);
+    deleteOperation(db, state.opId);
+  });
+  return `/volumes/${v.id}`;
+}
+
+/**
+ * After a failed add-brick, bricks gluster did not take can be destroyed; if gluster did take them
+ * the expansion is kept (rolling forward is safer than removing bricks that may hold data).
+ */
+async function undoExpandInGluster(ctx: AppContext, v: VolumeRow, state: CreateState): Promise<boolean> {
+  const { db } = ctx;
+  let inGluster = new Set<string>();
+  try {
+    const info = await ctx.nodeOps.volumeInfo(clusterManageHosts(ctx, v.cluster_id)[0]!, v.name);
+    inGluster = new Set(info.bricks);
+  } catch {
+    return false;
+  }
+  const taken = state.bricks.filter((b) => inGluster.has(`${glusterBrick(ctx, b).host}:${b.path}`));
+  const notTaken = state.bricks.filter((b) => !taken.includes(b));
+  const outcome = await destroyBricks(ctx, notTaken);
+  tx(db, () => {
+    releaseBricks(db, outcome.destroyed.map((d) => d.brick));
+    for (const b of taken) setBrickPending(db, b.id, null);
+    if (outcome.failed.length === 0) deleteOperation(db, state.opId);
+  });
+  return outcome.failed.length === 0;
+}
+
+// ---------------------------------------------------------------- delete
+
+export function buildVolumeDelete(ctx: AppContext, volumeId: string): { opId: string } {
+  const { db } = ctx;
+  const opId = newId();
+  return tx(db, () => {
+    const v = getVolume(db, volumeId);
+    if (!v || v.pending_op) throw notFound();
+    if (v.name === HEKETI_DB_VOLUME) throw conflict('Cannot delete volume containing the Heketi database');
+    if (v.block && blockVolumeIdsOf(db, v.id, false).length > 0) throw conflict('Cannot delete a block hosting volume containing block volumes');
+    const bricks = volumeBricks(db, v.id);
+    if (bricks.some((b) => b.pending_op)) throw new HttpError(500, `Failed to set up volume delete: ${IN_USE}`);
+    insertOperation(db, {
+      id: opId,
+      type: 'delete-volume',
+      actions: [...bricks.map((b) => ({ change: CHANGE.DeleteBrick, id: b.id })), { change: CHANGE.DeleteVolume, id: v.id }],
+      intent: { volumeId },
+    });
+    setVolumePending(db, v.id, opId);
+    for (const b of bricks) setBrickPending(db, b.id, opId);
+    return { opId };
+  });
+}
+
+/**
+ * Exec: the gluster volume goes first (a volume already gone counts as deleted — heketi#1197);
+ * that is the commit point, after which the delete is always finished, now or at recovery.
+ */
+export async function execVolumeDelete(ctx: AppContext, volumeId: string, opId: string): Promise<WorkResult> {
+  const { db } = ctx;
+  const v = getVolume(db, volumeId)!;
+  try {
+    await destroyGlusterVolume(ctx, v);
+  } catch (e) {
+    tx(db, () => {
+      setVolumePending(db, v.id, null);
+      for (const b of volumeBricks(db, v.id)) setBrickPending(db, b.id, null);
+      deleteOperation(db, opId);
+    });
+    throw e;
+  }
+  markCommitted(db, opId);
+  await finishVolumeDelete(ctx, v, opId);
+  return null;
+}
+
+async function finishVolumeDelete(ctx: AppContext, v: VolumeRow, opId: string): Promise<void> {
+  const { db } = ctx;
+  const outcome = await destroyBricks(ctx, volumeBricks(db, v.id));
+  tx(db, () => {
+    releaseBricks(
+      db,
+      outcome.destroyed.map((d) => (d.spaceReclaimed ? d.brick : { ...d.brick, tp_size: 0, pool_metadata_size: 0 })),
+    );
+    if (outcome.failed.length === 0) {
+      stmt(db, 'DELETE FROM block_volumes WHERE hosting_volume = ?').run(v.id);
+      deleteVolumeRow(db, v.id);
+      deleteOperation(db, opId);
+    } else {
+      setOperationStatus(db, opId, 'failed');
+    }
+  });
+  if (outcome.failed.length > 0) {
+    const f = outcome.failed[0]!;
+    throw new HttpError(500, `Volume ${v.name} was deleted from gluster but brick ${f.brick.id} could not be removed: ${f.error}. It will be retried by the operations cleanup.`);
+  }
+}
+
+// ---------------------------------------------------------------- recovery
+
+registerRecovery('create-volume', async (ctx, op) => {
+  const { volumeId } = op.intent as { volumeId: string };
+  const v = getVolume(ctx.db, volumeId);
+  const bricks = bricksOfOperation(ctx.db, op.id);
+  if (v && v.pending_op === op.id) {
+    if (op.stepsDone.some((s) => s.startsWith('gluster'))) await destroyGlusterVolume(ctx, v);
+  }
+  const outcome = await destroyBricks(ctx, bricks);
+  if (outcome.failed.length > 0) throw new Error(outcome.failed[0]!.error);
+  tx(ctx.db, () => {
+    releaseBricks(ctx.db, bricks);
+    if (getVolume(ctx.db, volumeId)?.pending_op === op.id) deleteVolumeRow(ctx.db, volumeId);
+  });
+});
+
+registerRecovery('expand-volume', async (ctx, op) => {
+  const { volumeId } = op.intent as { volumeId: string };
+  const v = getVolume(ctx.db, volumeId);
+  const bricks = bricksOfOperation(ctx.db, op.id);
+  if (!v) {
+    tx(ctx.db, () => releaseBricks(ctx.db, bricks));
+    return;
+  }
+  if (op.stepsDone.includes('add-brick')) {
+    if (!(await undoExpandInGluster(ctx, v, { volumeId, opId: op.id, bricks }))) throw new Error('could not undo the expansion');
+    return;
+  }
+  const outcome = await destroyBricks(ctx, bricks);
+  if (outcome.failed.length > 0) throw new Error(outcome.failed[0]!.error);
+  tx(ctx.db, () => releaseBricks(ctx.db, bricks));
+});
+
+registerRecovery('delete-volume', async (ctx, op) => {
+  const { volumeId } = op.intent as { volumeId: string };
+  const v = getVolume(ctx.db, volumeId);
+  if (!v) return;
+  if (!op.committed) {
+    // Not yet committed: the request was accepted, so finish it (the gluster delete is idempotent).
+    await destroyGlusterVolume(ctx, v);
+  }
+  await finishVolumeDelete(ctx, v, op.id);
+});
+
+export { setSize };
+export type { Slot };

@@ -1,0 +1,80 @@
+import type { Durability } from '../allocator/types.js';
+import type { VolumeRow } from '../store/volumes.js';
+
+/** The durability object as the client sent it; Heketi echoes it back, omitting zeros. */
+export interface DurabilityEcho {
+  type: string;
+  replicate: { replica?: number };
+  disperse: { data?: number; redundancy?: number };
+}
+
+export function durabilityEcho(d: { type: string; replicate: { replica: number }; disperse: { data: number; redundancy: number } }): DurabilityEcho {
+  return {
+    type: d.type === '' ? 'none' : d.type,
+    replicate: d.replicate.replica ? { replica: d.replicate.replica } : {},
+    disperse: {
+      ...(d.disperse.data ? { data: d.disperse.data } : {}),
+      ...(d.disperse.redundancy ? { redundancy: d.disperse.redundancy } : {}),
+    },
+  };
+}
+
+/** Go's strconv.ParseBool, which Heketi uses for `user.heketi.arbiter`. */
+export function goParseBool(v: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return undefined;
+}
+
+/** Splits a stored option entry ("key value...") the way the shell split Heketi's line. */
+export function splitOption(entry: string): { key: string; value: string } | undefined {
+  const t = entry.trim();
+  if (t === '') return undefined;
+  const sp = t.search(/\s/);
+  if (sp < 0) return { key: t, value: '' };
+  return { key: t.slice(0, sp), value: t.slice(sp).trim() };
+}
+
+/** The last value given for a `user.heketi.*` key in the option list. */
+export function optionValue(options: string[], key: string): string | undefined {
+  let found: string | undefined;
+  for (const o of options) {
+    const kv = splitOption(o);
+    if (kv && kv.key === key) found = kv.value;
+  }
+  return found;
+}
+
+export function isArbiter(options: string[]): boolean {
+  const v = optionValue(options, 'user.heketi.arbiter');
+  return v !== undefined && goParseBool(v) === true;
+}
+
+/** Durability used for placement and gluster: Heketi's defaults applied (replica 0 ⇒ 2). */
+export function effectiveDurability(echo: DurabilityEcho, options: string[]): Durability {
+  if (echo.type === 'replicate') return { type: 'replicate', replica: echo.replicate.replica || 2, arbiter: isArbiter(options) };
+  if (echo.type === 'disperse') return { type: 'disperse', data: echo.disperse.data ?? 0, redundancy: echo.disperse.redundancy ?? 0 };
+  return { type: 'none' };
+}
+
+export function setSize(d: Durability): number {
+  if (d.type === 'replicate') return d.replica;
+  if (d.type === 'disperse') return d.data + d.redundancy;
+  return 1;
+}
+
+export function volumeDurability(v: VolumeRow): Durability {
+  return effectiveDurability(JSON.parse(v.durability) as DurabilityEcho, JSON.parse(v.options) as string[]);
+}
+
+/** Shortest decimal that is the same float32, as Go prints a float32 (1.2, not 1.2000000476837158). */
+export function float32Shortest(x: number): number {
+  const f = Math.fround(x);
+  for (let p = 1; p <= 9; p++) {
+    const candidate = Number(f.toPrecision(p));
+    if (Math.fround(candidate) === f) return candidate;
+  }
+  return f;
+}
+
+export const BLOCK_HOSTING_USABLE = (sizeGiB: number) => Math.floor((sizeGiB * 98) / 100);

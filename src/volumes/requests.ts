@@ -1,0 +1,77 @@
+import { badRequest } from '../errors.js';
+import { MSG, throwIfInvalid, type FieldErrors } from '../api/validation.js';
+import type { Decoded } from '../api/decode.js';
+import { goParseBool, optionValue, splitOption } from './model.js';
+
+export const VOLUME_CREATE = {
+  size: 'int',
+  name: 'string',
+  durability: { type: 'string', replicate: { replica: 'int' }, disperse: { data: 'int', redundancy: 'int' } },
+  gid: 'int',
+  snapshot: { enable: 'bool', factor: 'float' },
+  clusters: 'strings',
+  glustervolumeoptions: 'strings',
+  block: 'bool',
+} as const;
+
+export type VolumeCreateRequest = Decoded<typeof VOLUME_CREATE>;
+
+export const VOLUME_EXPAND = { expand_size: 'int' } as const;
+export const VOLUME_CLONE = { name: 'string' } as const;
+export const BLOCK_RESTRICTION = { restriction: 'string' } as const;
+export const BRICK_EVICT = { healcheck: 'string' } as const;
+
+const NAME = /^[a-zA-Z0-9_-]+$/;
+const OPTION_KEY = /^[a-zA-Z0-9_.-]+$/;
+const ALLOWED_DISPERSE = new Set(['2+1', '4+2', '8+3', '8+4']);
+/** Go's max int32: Heketi rejects gid >= 2**31-1 with a message that says 2**32. */
+const GID_LIMIT = 2147483647;
+
+export function validateName(name: string): void {
+  if (name !== '' && (!NAME.test(name) || name.length > 128)) throwIfInvalid({ name: MSG.format });
+}
+
+/**
+ * Every option entry reaches `gluster volume set` as a key and a value argument: the key must be
+ * an option name and the value printable text (Heketi spliced them into a shell line unchecked).
+ */
+export function validateOptions(options: string[]): void {
+  for (const entry of options) {
+    if (/[\x00-\x1f\x7f]/.test(entry)) throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: control characters are not allowed`);
+    const kv = splitOption(entry);
+    if (!kv) continue;
+    if (!OPTION_KEY.test(kv.key) || kv.key.length > 256) throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: bad option name`);
+    if (kv.value === '') throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: expected "<key> <value>"`);
+    if (kv.value.length > 4096) throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: value too long`);
+  }
+}
+
+/** The synchronous checks of POST /volumes, in Heketi's order (heketi-api.md §9). */
+export function validateVolumeCreate(req: VolumeCreateRequest): void {
+  const errors: FieldErrors = {};
+  if (req.size === 0) errors.size = MSG.blank;
+  else if (req.size < 1) errors.size = MSG.min(1);
+  if (req.name !== '' && (!NAME.test(req.name) || req.name.length > 128)) errors.name = MSG.format;
+  throwIfInvalid(errors);
+  if (req.gid < 0) throw badRequest('Bad group id less than zero');
+  if (req.gid >= GID_LIMIT) throw badRequest('Bad group id equal or greater than 2**32');
+  const type = req.durability.type;
+  if (!['', 'none', 'replicate', 'disperse'].includes(type)) throw badRequest('Unknown durability type');
+  if (req.snapshot.enable && (req.snapshot.factor < 1 || req.snapshot.factor > 100)) throw badRequest('Invalid snapshot factor');
+  if (type === 'replicate' && (req.durability.replicate.replica > 3 || req.durability.replicate.replica < 0)) {
+    throw badRequest('Invalid replica value');
+  }
+  if (type === 'disperse') {
+    const combo = `${req.durability.disperse.data}+${req.durability.disperse.redundancy}`;
+    if (!ALLOWED_DISPERSE.has(combo)) throw badRequest(`Invalid dispersion combination: ${combo}`);
+  }
+  validateOptions(req.glustervolumeoptions);
+  const arbiter = optionValue(req.glustervolumeoptions, 'user.heketi.arbiter');
+  if (arbiter !== undefined && goParseBool(arbiter) === undefined) {
+    throw badRequest(`Invalid value for user.heketi.arbiter: ${arbiter}`);
+  }
+  if (arbiter !== undefined && goParseBool(arbiter)) {
+    const replica = type === 'replicate' ? req.durability.replicate.replica || 2 : 0;
+    if (replica !== 3) throw badRequest('Arbiter volumes require durability replicate with replica 3');
+  }
+}
