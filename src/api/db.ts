@@ -1,0 +1,30 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RouteModule } from './server.js';
+import { sendIndentedJson } from './http.js';
+import { checkDatabase } from '../store/check.js';
+import { exportDump } from '../store/dump.js';
+
+export const dbRoutes: RouteModule = (app, ctx) => {
+  app.get('/db/dump', async (_req, reply) => sendIndentedJson(reply, 200, exportDump(ctx.db)));
+
+  app.get('/db/check', async (_req, reply) => sendIndentedJson(reply, 200, checkDatabase(ctx.db)));
+
+  // A consistent online snapshot through SQLite's backup API; the bytes are a DB file Brickyard opens as is.
+  app.get('/backup/db', async (_req, reply) => {
+    const dir = mkdtempSync(join(tmpdir(), 'brickyard-backup-'));
+    try {
+      const file = join(dir, 'heketi.db');
+      await ctx.db.backup(file);
+      const bytes = readFileSync(file);
+      return reply
+        .code(200)
+        .header('content-type', 'application/octet-stream')
+        .header('content-disposition', 'attachment; filename="heketi.db"')
+        .send(bytes);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+};

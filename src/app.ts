@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { openDatabase, type DB } from './store/db.js';
+import type { CommandRunner } from './gluster/executor.js';
+import { NodeOps } from './gluster/nodeops.js';
+import { MockRunner } from './gluster/mock.js';
+import { SshRunner } from './gluster/ssh.js';
+import { KubectlRunner } from './gluster/kubectl.js';
+import { buildApp, pinoLevel, type AppContext, type RouteModule } from './api/server.js';
+import { helloRoutes } from './api/hello.js';
+import { queueRoutes } from './api/queue.js';
+import { clusterRoutes } from './api/clusters.js';
+import { nodeRoutes } from './api/nodes.js';
+import { deviceRoutes } from './api/devices.js';
+import { volumeRoutes } from './api/volumes.js';
+import { brickRoutes } from './api/bricks.js';
+import { adminRoutes } from './api/admin.js';
+import { operationRoutes } from './api/operations.js';
+import { metricsRoutes } from './api/metrics.js';
+import { dbRoutes } from './api/db.js';
+import { openapiRoutes } from './api/openapi.js';
+import { evictBrick } from './volumes/evict.js';
+import { prepareRecovery, recoverOperations } from './operations/recovery.js';
+import './topology/recovery.js';
+import './volumes/lifecycle.js';
+import './volumes/clone.js';
+
+export const ROUTES: RouteModule[] = [
+  helloRoutes,
+  metricsRoutes,
+  queueRoutes,
+  clusterRoutes,
+  nodeRoutes,
+  deviceRoutes,
+  volumeRoutes,
+  brickRoutes,
+  operationRoutes,
+  dbRoutes,
+  adminRoutes,
+  openapiRoutes,
+];
+
+export function createRunner(config: Config): CommandRunner {
+  const g = config.glusterfs;
+  switch (g.executor) {
+    case 'mock':
+      return new MockRunner({ stateFile: `${g.dbPath}.mock-nodes.json`, deviceSizeGb: g.mock.deviceSizeGb, delayMs: g.mock.delayMs });
+    case 'ssh':
+      return new SshRunner(g.sshexec);
+    case 'kubernetes':
+      return new KubectlRunner(g.kubeexec);
+  }
+}
+
+export interface Brickyard {
+  app: FastifyInstance;
+  ctx: AppContext;
+  /** Background recovery of operations interrupted by an earlier crash. */
+  recovery: Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface CreateOptions {
+  logger?: boolean | object;
+  runner?: CommandRunner;
+  db?: DB;
+}
+
+/** Opens the store, picks the executor, builds the HTTP app and starts crash recovery. */
+export async function createBrickyard(config: Config, opts: CreateOptions = {}): Promise<Brickyard> {
+  const db = opts.db ?? openDatabase(config.glusterfs.dbPath);
+  const runner = opts.runner ?? createRunner(config);
+  const https = config.enableTls ? { key: readFileSync(config.keyFile), cert: readFileSync(config.certFile) } : undefined;
+  const { app, ctx } = await buildApp({
+    ctx: {
+      config,
+      db,
+      runner,
+      nodeOps: new NodeOps(runner, config.glusterfs.commands),
+      admin: { state: config.defaultState },
+      logLevel: { current: config.glusterfs.loglevel },
+    },
+    routes: ROUTES,
+    logger: opts.logger ?? false,
+    https,
+  });
+  ctx.evictBrick = (brickId, healcheck) => evictBrick(ctx, brickId, healcheck);
+  if (opts.logger) app.log.level = pinoLevel(config.glusterfs.loglevel);
+  prepareRecovery(ctx);
+  const recovery = recoverOperations(ctx).catch((e) => app.log.error({ err: e }, 'recovery failed'));
+  return {
+    app,
+    ctx,
+    recovery,
+    async close() {
+      await app.close();
+      await recovery;
+      await ctx.ops.idle();
+      await runner.close();
+      db.close();
+    },
+  };
+}

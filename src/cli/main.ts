@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from '../config.js';
+import { createBrickyard } from '../app.js';
+import { pinoLevel } from '../api/server.js';
+
+const USAGE = `usage: brickyard serve [--config FILE] [--disable-auth]
+       brickyard --version`;
+
+function option(args: string[], name: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === name) return args[i + 1];
+    if (a.startsWith(`${name}=`)) return a.slice(name.length + 1);
+  }
+  return undefined;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { config, warnings, generatedKeys } = loadConfig({
+    configFile: option(args, '--config'),
+    disableAuth: args.includes('--disable-auth'),
+  });
+  const by = await createBrickyard(config, {
+    logger: { level: pinoLevel(config.glusterfs.loglevel) },
+  });
+  for (const w of warnings) by.app.log.warn(w);
+  if (!config.auth.enabled) process.stderr.write('WARNING: Brickyard started with --disable-auth\n');
+  if (generatedKeys) {
+    process.stdout.write(
+      `Generated JWT keys (kept in ${generatedKeys.file}):\n  admin key: ${generatedKeys.adminKey}\n  user key:  ${generatedKeys.userKey}\n`,
+    );
+  }
+  // SIGUSR2 returns the server to normal mode, the only way out of read-only (as Heketi).
+  process.on('SIGUSR2', () => {
+    by.ctx.admin.state = 'normal';
+    by.app.log.info('admin mode reset to normal (SIGUSR2)');
+  });
+  const stop = async () => {
+    await by.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await by.app.listen({ port: config.port, host: config.listenAddress });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (cmd === '--version' || cmd === '-v') {
+    process.stdout.write('brickyard 0.1.0\n');
+    return;
+  }
+  if (cmd === 'serve' || cmd === undefined) return serve(rest);
+  process.stderr.write(`${USAGE}\n`);
+  process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`ERROR: ${e.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`ERROR: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
