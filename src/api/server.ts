@@ -84,11 +84,10 @@ export async function buildApp(opts: BuildOptions): Promise<{ app: FastifyInstan
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: config.bodyLimit,
-    caseSensitive: true,
-    ignoreTrailingSlash: false,
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: false },
+    // Heketi's router has no HEAD routes: HEAD answers 405 like any other unrouted method.
+    exposeHeadRoutes: false,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'reqId',
-    disableRequestLogging: false,
     return503OnClosing: true,
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
@@ -128,23 +127,24 @@ export async function buildApp(opts: BuildOptions): Promise<{ app: FastifyInstan
     }
   });
 
-  // {id} segments must be hex (Heketi's router); anything else is a route miss.
-  app.addHook('preValidation', async (req, reply) => {
-    const params = req.params as Record<string, string> | undefined;
-    if (params && typeof params.id === 'string' && !HEX_ID.test(params.id)) {
-      return sendText(reply, 404, 'Invalid path or request');
-    }
-  });
-
-  app.setNotFoundHandler(async (req, reply) => {
+  // Heketi's router: wrong method → 405, trailing slash → 301 to the clean path, else 404.
+  const routeMiss = (req: FastifyRequest, reply: FastifyReply) => {
     const path = requestPath(req.url);
-    if (known.some((r) => r.pattern.test(path) && r.method !== req.method)) return sendEmpty(reply, 405);
+    if (path !== '/hello' && known.some((r) => r.pattern.test(path) && r.method !== req.method)) return sendEmpty(reply, 405); // Heketi: POST /hello is a 404 (conformance errors step 65)
     if (path.length > 1 && path.endsWith('/')) {
       const target = path.replace(/\/+$/, '') || '/';
       if (known.some((r) => r.pattern.test(target))) return sendRedirect(reply, 301, target, req.method);
     }
     return sendText(reply, 404, 'Invalid path or request');
+  };
+
+  // {id} segments must be hex (Heketi's router); anything else (also an empty id) is a route miss.
+  app.addHook('preValidation', async (req, reply) => {
+    const params = req.params as Record<string, string> | undefined;
+    if (params && typeof params.id === 'string' && !HEX_ID.test(params.id)) return routeMiss(req, reply);
   });
+
+  app.setNotFoundHandler(async (req, reply) => routeMiss(req, reply));
 
   app.setErrorHandler(async (err: unknown, req, reply) => {
     if (err instanceof HttpError) {

@@ -33,7 +33,7 @@ function jsonErrorText(text: string): string {
   if (t === '') return 'unexpected end of JSON input';
   const c = t[0]!;
   if (!'{["-0123456789tfn'.includes(c)) return `invalid character '${c}' looking for beginning of value`;
-  return 'invalid character in JSON document';
+  return 'unexpected end of JSON input';
 }
 
 function decodeSegment(segment: string): unknown {
