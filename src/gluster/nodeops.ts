@@ -1,0 +1,625 @@
+/**
+ * NodeOps: the node-level operations the rest of the server uses (Heketi's executor interface).
+ * Composes the planner (what to run), a CommandRunner (ssh, kubectl or the mock) and the
+ * parsers, and reproduces Heketi's decisions and error texts (behaviour doc §6, §7, §9).
+ */
+import type { NodeCommandConfig } from '../config.js';
+import { newId } from '../ids.js';
+import { CommandError, failureText, type CommandResult, type CommandRunner, type NodeCommand } from './executor.js';
+import {
+  parseGlusterOpResult,
+  parseHealInfoXml,
+  parseLvsReport,
+  parseMountOutput,
+  parsePvsReport,
+  parsePvUuid,
+  parseThinCount,
+  parseUdevPaths,
+  parseVgDisplay,
+  parseVgsReport,
+  parseVolumeInfoXml,
+  type GlusterVolume,
+  type HealBrick,
+  type LvRow,
+  type MountEntry,
+  type PvRow,
+  type VgDisplayInfo,
+  type VgRow,
+} from './parse.js';
+import {
+  brickLvName,
+  isGlusterdManagedMount,
+  mountPointOf,
+  planAddBricks,
+  planBrickCreate,
+  planCloneStart,
+  planDeviceHandle,
+  planDeviceMountParentRemove,
+  planDeviceRemove,
+  planDeviceSetup,
+  planExamine,
+  planFstabRemove,
+  planGlusterdCheck,
+  planHealInfo,
+  planLsof,
+  planLvRemove,
+  planMountList,
+  planPeerDetach,
+  planPeerProbe,
+  planRebalanceStart,
+  planReplaceBrick,
+  planRmdir,
+  planSnapshotActivate,
+  planSnapshotClone,
+  planSnapshotCreate,
+  planSnapshotDeactivate,
+  planSnapshotDelete,
+  planThinCount,
+  planUmount,
+  planVgDisplay,
+  planVgPvInfo,
+  planVolumeCreate,
+  planVolumeDestroy,
+  planVolumeInfo,
+  PV_BY_ID_PREFIX,
+  thinPoolName,
+  vgName,
+  type BrickCreateSpec,
+  type HostBrick,
+  type VolumeDurability,
+} from './planner.js';
+import { validateDevicePath, validateHostname, validateHostPath, validateId, validateVolumeName } from './validate.js';
+
+export type { VolumeDurability, HostBrick, BrickCreateSpec } from './planner.js';
+
+/**
+ * A device could not be initialised (Heketi's DeviceNotAvailableErr). The message is the API
+ * text; the fields drive the destroydata decision.
+ */
+export class DeviceNotAvailableError extends Error {
+  constructor(
+    readonly path: string,
+    readonly original: Error,
+    /** False when the node could not even be asked what is on the device. */
+    readonly connectionOk: boolean,
+    /** Set when the device already carries an LVM PV (its UUID may be '' on the mock). */
+    readonly currentPv?: { uuid: string; paths: string[] },
+  ) {
+    const head = `Initializing device ${path} failed`;
+    super(
+      !connectionOk
+        ? `${head} (failed to check device contents): ${original.message}`
+        : currentPv
+          ? `${head} (aleady contains Physical Volume ${currentPv.uuid}): ${original.message}` // sic, Heketi's text
+          : `${head} (already initialized or contains data?): ${original.message}`,
+    );
+    this.name = 'DeviceNotAvailableError';
+  }
+}
+
+/** Node unreachable while reading the device handle (Heketi's connectionErr). */
+class HandleConnectionError extends Error {}
+
+export interface DeviceSetupArgs {
+  manageHost: string;
+  deviceId: string;
+  deviceName: string;
+  destroyData: boolean;
+  /**
+   * PV UUID → device id of every device in the DB that has a UUID (the new one excluded).
+   * Used only for the destroydata safety check (§6.3).
+   */
+  knownPvUuids: Map<string, string>;
+  /**
+   * How many devices in the DB have no PV UUID. Heketi refuses destroydata on a disk holding a
+   * PV when any exist (it cannot prove the PV is not theirs). Default 0.
+   */
+  devicesWithoutPvUuid?: number;
+}
+
+export interface DeviceSetupResult {
+  /** KiB, from vgdisplay. */
+  total: number;
+  free: number;
+  used: number;
+  extentSize: number;
+  /** '' when LVM reported none (the mock). */
+  pvUuid: string;
+  /** udev symlinks + the name; [] when udevadm is not available. */
+  paths: string[];
+}
+
+export interface DeviceTeardownArgs {
+  manageHost: string;
+  deviceId: string;
+  deviceName: string;
+  /** '' when unknown: then the VG is asked for it first. */
+  pvUuid: string;
+  paths: string[];
+  /** forceforget: best effort, never throws. */
+  force: boolean;
+}
+
+export interface DeviceResyncArgs {
+  manageHost: string;
+  deviceId: string;
+  deviceName: string;
+  pvUuid?: string;
+  paths?: string[];
+}
+
+export interface BrickDestroySpec {
+  id: string;
+  deviceId: string;
+  /** Gluster brick path (`<mount point>/brick`). */
+  path: string;
+  /** LV name when not `brick_<id>` (clone bricks). */
+  lvName?: string;
+  /** Thin pool when not `tp_<id>` (clone bricks share the source brick's pool). */
+  thinPool?: string;
+}
+
+export interface VolumeCreateArgs {
+  id: string;
+  name: string;
+  durability: VolumeDurability;
+  /** In gluster order. */
+  bricks: HostBrick[];
+  /** Stored option strings ("key value"); empty entries are skipped. */
+  options: string[];
+}
+
+export interface VolumeRef {
+  name: string;
+  durability: VolumeDurability;
+}
+
+export interface CloneResult {
+  /** The clone's gluster volume UUID (with dashes). */
+  id: string;
+  name: string;
+  /** LV name of every clone brick: `{id without dashes}_0` (Heketi's convention); the pool is the source brick's. */
+  lvName: string;
+  /** `host:path` in gluster order, matching the source bricks by position. */
+  bricks: string[];
+}
+
+export interface ExamineReport {
+  host: string;
+  pvs?: PvRow[];
+  vgs?: VgRow[];
+  lvs?: LvRow[];
+  mounts?: MountEntry[];
+  fstab?: string[];
+  volumes?: GlusterVolume[];
+  /** One entry per part that could not be read. */
+  errors: string[];
+}
+
+const errMsg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const isNotFound = (e: unknown): boolean => /not found|failed to find/i.test(errMsg(e));
+
+/** Error with Heketi's wording and the node failure kept as `cause` for logs. */
+function wrap(message: string, cause: unknown): Error {
+  return new Error(message, { cause });
+}
+
+export class NodeOps {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly cfg: NodeCommandConfig,
+  ) {}
+
+  private run(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
+    return this.runner.run(validateHostname(host), commands);
+  }
+
+  /** Runs a single command and returns its stdout (rejects with the CommandError). */
+  private async out(host: string, commands: NodeCommand[]): Promise<string> {
+    const r = await this.run(host, commands);
+    return r[r.length - 1]?.stdout ?? '';
+  }
+
+  // ------------------------------------------------------------------------------ health / peers
+
+  /** `systemctl status glusterd` exits 0. Unreachable nodes count as not running. */
+  async glusterdRunning(manageHost: string): Promise<boolean> {
+    try {
+      await this.run(manageHost, planGlusterdCheck());
+      return true;
+    } catch (e) {
+      if (e instanceof CommandError) return false;
+      throw e;
+    }
+  }
+
+  async peerProbe(onManageHost: string, newStorageHost: string): Promise<void> {
+    await this.run(onManageHost, planPeerProbe(this.cfg, newStorageHost));
+  }
+
+  /** The caller ignores errors (Heketi does). */
+  async peerDetach(onManageHost: string, storageHost: string): Promise<void> {
+    await this.run(onManageHost, planPeerDetach(this.cfg, storageHost));
+  }
+
+  // ------------------------------------------------------------------------------ devices
+
+  async deviceSetup(a: DeviceSetupArgs): Promise<DeviceSetupResult> {
+    const host = validateHostname(a.manageHost);
+    const dev = validateDevicePath(a.deviceName);
+    validateId(a.deviceId, 'device id');
+
+    try {
+      await this.run(host, planDeviceSetup(this.cfg, { deviceId: a.deviceId, device: dev, wipe: false }));
+    } catch (e) {
+      const derr = await this.classifySetupError(e, host, dev);
+      if (!a.destroyData) throw derr;
+      const refusal = allowDestroy(derr, a.knownPvUuids, a.devicesWithoutPvUuid ?? 0);
+      if (refusal) throw refusal;
+      try {
+        await this.run(host, planDeviceSetup(this.cfg, { deviceId: a.deviceId, device: dev, wipe: true }));
+      } catch (e2) {
+        throw await this.classifySetupError(e2, host, dev);
+      }
+    }
+
+    // The VG exists from here on: any failure removes it again.
+    try {
+      const handle = await this.deviceHandle(host, dev);
+      const vg = parseVgDisplay(await this.out(host, planVgDisplay(this.cfg, a.deviceId)));
+      return { ...vg, pvUuid: handle.uuid, paths: handle.paths };
+    } catch (e) {
+      await this.deviceTeardown({ manageHost: host, deviceId: a.deviceId, deviceName: dev, pvUuid: '', paths: [], force: false }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** pvs + udevadm on the device (§6.3). Throws HandleConnectionError when the node did not answer. */
+  private async deviceHandle(host: string, dev: string): Promise<{ uuid: string; paths: string[] }> {
+    let r: CommandResult[];
+    try {
+      r = await this.run(host, planDeviceHandle(this.cfg, dev));
+    } catch (e) {
+      throw new HandleConnectionError(`failed to get device handle: ${errMsg(e)}`, { cause: e });
+    }
+    const [pvs, udev] = r;
+    if (!pvs || pvs.exitCode !== 0) throw new Error(`failed to read PV data for ${dev} [${pvs ? failureText(pvs) : 'not run'}]`);
+    const uuid = parsePvUuid(pvs.stdout);
+    // Heketi falls back to [dev] when udevadm fails; we report no paths, like Heketi's mock.
+    const paths = udev && udev.exitCode === 0 ? parseUdevPaths(udev.stdout, dev) : [];
+    return { uuid, paths };
+  }
+
+  private async classifySetupError(e: unknown, host: string, dev: string): Promise<DeviceNotAvailableError> {
+    const original = e instanceof Error ? e : new Error(String(e));
+    try {
+      const h = await this.deviceHandle(host, dev);
+      return new DeviceNotAvailableError(dev, original, true, h);
+    } catch (he) {
+      return new DeviceNotAvailableError(dev, original, !(he instanceof HandleConnectionError));
+    }
+  }
+
+  async deviceTeardown(a: DeviceTeardownArgs): Promise<void> {
+    const host = validateHostname(a.manageHost);
+    validateId(a.deviceId, 'device id');
+    let uuid = a.pvUuid;
+    if (uuid === '') {
+      // Old devices lack a UUID: ask the VG (failure ignored, §6.4).
+      try {
+        uuid = parsePvUuid(await this.out(host, planVgPvInfo(this.cfg, a.deviceId)));
+      } catch {
+        uuid = '';
+      }
+    }
+    const path = uuid !== '' ? `${PV_BY_ID_PREFIX}${uuid}` : (a.paths[0] ?? a.deviceName);
+    const remove = async () => {
+      try {
+        await this.run(host, planDeviceRemove(this.cfg, a.deviceId, path));
+      } catch (e) {
+        throw wrap(`Failed to delete device ${path} with id ${a.deviceId} on host ${host}: ${errMsg(e)}`, e);
+      }
+    };
+    const rmdir = () => this.run(host, planDeviceMountParentRemove(a.deviceId)).then(() => undefined, () => undefined);
+    if (a.force) {
+      await rmdir();
+      await remove().catch(() => undefined);
+      return;
+    }
+    await remove();
+    await rmdir();
+  }
+
+  async deviceResyncInfo(a: DeviceResyncArgs): Promise<VgDisplayInfo> {
+    const host = validateHostname(a.manageHost);
+    validateId(a.deviceId, 'device id');
+    let uuid = a.pvUuid ?? '';
+    if (uuid === '') {
+      try {
+        uuid = parsePvUuid(await this.out(host, planVgPvInfo(this.cfg, a.deviceId)));
+      } catch {
+        uuid = '';
+      }
+    }
+    const path = uuid !== '' ? `${PV_BY_ID_PREFIX}${uuid}` : (a.paths?.[0] ?? validateDevicePath(a.deviceName));
+    await this.deviceHandle(host, path);
+    return parseVgDisplay(await this.out(host, planVgDisplay(this.cfg, a.deviceId)));
+  }
+
+  // ------------------------------------------------------------------------------ bricks
+
+  /** §9.3; on failure the brick's own destroy runs before the error is rethrown. */
+  async brickCreate(manageHost: string, brick: BrickCreateSpec): Promise<void> {
+    const commands = planBrickCreate(this.cfg, brick);
+    try {
+      await this.run(manageHost, commands);
+    } catch (e) {
+      await this.brickDestroy(manageHost, { id: brick.id, deviceId: brick.deviceId, path: brick.path }).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** §9.4 step by step. `spaceReclaimed` only when the thin pool was removed (or was gone). */
+  async brickDestroy(manageHost: string, brick: BrickDestroySpec): Promise<{ spaceReclaimed: boolean }> {
+    const host = validateHostname(manageHost);
+    const mount = mountPointOf(brick.path);
+    // '' counts as unset: the DB stores empty strings for Heketi's default names.
+    const lv = brick.lvName || brickLvName(brick.id);
+    const pool = brick.thinPool || thinPoolName(brick.id);
+    const vgPool = `${vgName(brick.deviceId)}/${pool}`;
+
+    // 1. umount; a failure is forgiven when the mount point is not mounted at all.
+    let umountErr: unknown;
+    try {
+      await this.run(host, planUmount(mount));
+    } catch (e) {
+      umountErr = e;
+      try {
+        const mounted = await this.out(host, planMountList());
+        if (!mounted.includes(mount)) umountErr = undefined;
+        else if (this.cfg.debugUmountFailures) await this.run(host, planLsof(mount)).catch(() => undefined);
+      } catch {
+        // keep the umount error
+      }
+    }
+    // 2. fstab first, so a crash never leaves a boot-time mount of a removed LV.
+    if (!isGlusterdManagedMount(mount)) await this.run(host, planFstabRemove(this.cfg, brick.id));
+    // 3.
+    if (umountErr !== undefined) throw umountErr;
+    // 4.
+    try {
+      await this.run(host, planLvRemove(this.cfg, brick.deviceId, lv));
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    // 5.
+    let thinCount: number;
+    try {
+      const out = await this.out(host, planThinCount(this.cfg, brick.deviceId, pool));
+      try {
+        thinCount = parseThinCount(out);
+      } catch (pe) {
+        throw wrap(`Failed to convert number of logical volumes in thin pool ${vgPool} on host ${host}: ${errMsg(pe)}`, pe);
+      }
+    } catch (e) {
+      if (e instanceof CommandError && isNotFound(e)) thinCount = 0;
+      else if (e instanceof CommandError) throw wrap(`Unable to determine number of logical volumes in thin pool ${vgPool} on host ${host}`, e);
+      else throw e;
+    }
+    // 6.
+    let spaceReclaimed = false;
+    if (thinCount === 0) {
+      try {
+        await this.run(host, planLvRemove(this.cfg, brick.deviceId, pool));
+        spaceReclaimed = true;
+      } catch (e) {
+        if (isNotFound(e)) spaceReclaimed = true;
+        // other errors: Heketi only logs them
+      }
+    }
+    // 7.
+    await this.run(host, planRmdir(mount)).catch(() => undefined);
+    return { spaceReclaimed };
+  }
+
+  // ------------------------------------------------------------------------------ volumes
+
+  /** The create batch (§4.8 step 2). Rollback is the caller's (volumeDestroy + brickDestroy). */
+  async volumeCreate(manageHost: string, vol: VolumeCreateArgs): Promise<void> {
+    await this.run(manageHost, planVolumeCreate(this.cfg, vol));
+  }
+
+  /**
+   * Tries the hosts in order until one succeeds: `stop force` (ignored) + `delete`;
+   * "does not exist" counts as success. All fail ⇒ the last error.
+   */
+  async volumeDestroy(manageHosts: string[], name: string): Promise<void> {
+    const commands = planVolumeDestroy(this.cfg, name);
+    let last: unknown = new Error('no host available');
+    for (const host of manageHosts) {
+      try {
+        await this.run(host, commands);
+        return;
+      } catch (e) {
+        if (/does not exist/.test(errMsg(e))) return;
+        last = e;
+      }
+    }
+    throw wrap(`Unable to delete volume ${name}: ${errMsg(last)}`, last);
+  }
+
+  /** add-brick groups, then `rebalance start` whose failure is ignored (§5.1). */
+  async volumeExpand(manageHost: string, vol: VolumeRef, newBricks: HostBrick[]): Promise<void> {
+    await this.run(manageHost, planAddBricks(this.cfg, vol.name, vol.durability, newBricks));
+    if (this.cfg.rebalanceOnExpansion) await this.run(manageHost, planRebalanceStart(this.cfg, vol.name)).catch(() => undefined);
+  }
+
+  /** All volumes, or the one named. */
+  volumeInfo(manageHost: string): Promise<GlusterVolume[]>;
+  volumeInfo(manageHost: string, name: string): Promise<GlusterVolume>;
+  async volumeInfo(manageHost: string, name?: string): Promise<GlusterVolume | GlusterVolume[]> {
+    let xml: string;
+    try {
+      xml = await this.out(manageHost, planVolumeInfo(this.cfg, name));
+    } catch (e) {
+      throw wrap(name === undefined ? 'Unable to get volume info' : `Unable to get volume info of volume name: ${name}`, e);
+    }
+    let vols: GlusterVolume[];
+    try {
+      vols = parseVolumeInfoXml(xml);
+    } catch (e) {
+      throw wrap(name === undefined ? 'Unable to unmarshal volume info' : `Unable to determine volume info of volume name: ${name}`, e);
+    }
+    if (name === undefined) return vols;
+    const v = vols.find((x) => x.name === name);
+    if (!v) throw new Error(`Unable to determine volume info of volume name: ${name}`);
+    return v;
+  }
+
+  async healInfo(manageHost: string, name: string): Promise<HealBrick[]> {
+    let xml: string;
+    try {
+      xml = await this.out(manageHost, planHealInfo(this.cfg, name));
+    } catch (e) {
+      throw wrap(`Unable to get heal info of volume : ${name}`, e);
+    }
+    try {
+      return parseHealInfoXml(xml);
+    } catch (e) {
+      throw wrap(`Unable to determine heal info of volume : ${name}`, e);
+    }
+  }
+
+  /** `replace-brick <vol> <oldHost:oldPath> <newHost:newPath> commit force`. */
+  async replaceBrick(manageHost: string, vol: string, oldHostPath: string, newHostPath: string): Promise<void> {
+    const commands = planReplaceBrick(this.cfg, vol, oldHostPath, newHostPath);
+    try {
+      await this.run(manageHost, commands);
+    } catch (e) {
+      throw wrap(`Unable to replace brick ${oldHostPath} with ${newHostPath} for volume ${vol}`, e);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ clone (§5.3)
+
+  /**
+   * Runs one `gluster --xml` step. A non-zero exit and `opRet != 0` both fail; gluster may put
+   * the reason only in the XML on stdout, so that is preferred over an empty stderr.
+   */
+  private async xmlStep(host: string, commands: NodeCommand[], text: { unable: string; parse: string; failed: string }) {
+    let stdout: string;
+    try {
+      stdout = await this.out(host, commands);
+    } catch (e) {
+      const res = e instanceof CommandError ? e.result : undefined;
+      const opErr = res && res.stderr.trim() === '' ? opErrstrOf(res.stdout) : '';
+      throw wrap(opErr !== '' ? `${text.failed}: ${opErr}` : `${text.unable}: ${errMsg(e)}`, e);
+    }
+    let r;
+    try {
+      r = parseGlusterOpResult(stdout);
+    } catch (e) {
+      throw wrap(`${text.parse}: ${errMsg(e)}`, e);
+    }
+    if (r.opRet !== 0) throw new Error(`${text.failed}: ${r.opErrstr}`);
+    return r;
+  }
+
+  async cloneVolume(manageHost: string, sourceName: string, cloneName: string): Promise<CloneResult> {
+    const host = validateHostname(manageHost);
+    validateVolumeName(sourceName);
+    validateVolumeName(cloneName);
+    await this.volumeInfo(host, sourceName);
+    const snap = `tmpsnap_${newId()}`;
+    await this.xmlStep(host, planSnapshotCreate(this.cfg, snap, sourceName), {
+      unable: `Unable to create snapshot of volume ${sourceName}`,
+      parse: `Unable to parse output of creating snapshot of volume ${sourceName}`,
+      failed: `Failed to create snapshot of volume ${sourceName}`,
+    });
+    try {
+      await this.xmlStep(host, planSnapshotActivate(this.cfg, snap), {
+        unable: `Unable to activate snapshot ${snap}`,
+        parse: `Unable to parse output from activate snapshot ${snap}`,
+        failed: `Failed to activate snapshot ${snap}`,
+      });
+      try {
+        await this.xmlStep(host, planSnapshotClone(this.cfg, cloneName, snap), {
+          unable: `Unable to clone snapshot ${snap}`,
+          parse: `Unable to parse output from clone snapshot ${snap}`,
+          failed: `Failed to clone snapshot ${snap} to volume ${cloneName}`,
+        });
+        try {
+          await this.xmlStep(host, planCloneStart(this.cfg, cloneName), {
+            unable: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
+            parse: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
+            failed: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
+          });
+        } catch (e) {
+          await this.volumeDestroy([host], cloneName).catch(() => undefined);
+          throw e;
+        }
+        const info = await this.volumeInfo(host, cloneName);
+        for (const b of info.bricks) validateHostPath(b);
+        return { id: info.id, name: cloneName, lvName: `${info.id.replace(/-/g, '')}_0`, bricks: info.bricks };
+      } finally {
+        // Activated snapshots must not stick around.
+        await this.run(host, planSnapshotDeactivate(this.cfg, snap)).catch(() => undefined);
+      }
+    } finally {
+      await this.run(host, planSnapshotDelete(this.cfg, snap)).catch(() => undefined);
+    }
+  }
+
+  // ------------------------------------------------------------------------------ examiner (§9.6)
+
+  /** Everything a drift report needs from one node, in one connection. */
+  async examine(manageHost: string): Promise<ExamineReport> {
+    const host = validateHostname(manageHost);
+    const r = await this.run(host, planExamine(this.cfg));
+    const report: ExamineReport = { host, errors: [] };
+    const part = <T>(i: number, what: string, parse: (s: string) => T): T | undefined => {
+      const res = r[i];
+      if (!res) {
+        report.errors.push(`${what}: not run`);
+        return undefined;
+      }
+      if (res.exitCode !== 0) {
+        report.errors.push(`${what}: ${failureText(res)}`);
+        return undefined;
+      }
+      try {
+        return parse(res.stdout);
+      } catch (e) {
+        report.errors.push(`${what}: ${errMsg(e)}`);
+        return undefined;
+      }
+    };
+    report.pvs = part(0, 'pvs', parsePvsReport);
+    report.vgs = part(1, 'vgs', parseVgsReport);
+    report.lvs = part(2, 'lvs', parseLvsReport);
+    report.mounts = part(3, 'mount', parseMountOutput);
+    report.fstab = part(4, 'fstab', (s) => s.split('\n').filter((l) => l.trim() !== ''));
+    report.volumes = part(5, 'volume info', parseVolumeInfoXml);
+    return report;
+  }
+}
+
+function opErrstrOf(stdout: string): string {
+  if (!stdout.includes('<cliOutput')) return '';
+  try {
+    return parseGlusterOpResult(stdout).opErrstr;
+  } catch {
+    return '';
+  }
+}
+
+/** Heketi's allowDestroyDevice: undefined = wipe allowed, else the error to return. */
+function allowDestroy(derr: DeviceNotAvailableError, known: Map<string, string>, withoutUuid: number): Error | undefined {
+  if (!derr.connectionOk) return derr;
+  if (!derr.currentPv) return undefined;
+  // A PV we cannot identify (no UUID: the mock) could be anyone's, like Heketi's UUID-less devices.
+  if (withoutUuid > 0 || derr.currentPv.uuid === '') return new Error(`Can not destroy device, destroy may not be safe: ${derr.message}`);
+  const owner = known.get(derr.currentPv.uuid);
+  if (owner !== undefined) return new Error(`Device already in use (ID: ${owner})`);
+  return undefined;
+}
