@@ -1,0 +1,64 @@
+import type { RouteModule } from './server.js';
+import { decodeBody, decodeOptionalBody } from './decode.js';
+import { sendAccepted, sendJson, sendText } from './http.js';
+import { DEVICE_ADD, DEVICE_DELETE, STATE_CHANGE, TAG_CHANGE, applyTagChange, validateDeviceAdd, validateStateChange, validateTagChange } from '../topology/requests.js';
+import { changeDeviceState, resyncDevice, startDeviceAdd, startDeviceDelete } from '../topology/devices.js';
+import { deviceView, visibleDevice, visibleNode } from '../topology/views.js';
+import { parseTags, setDeviceTags, sortedTags } from '../store/topology.js';
+import { tx } from '../store/stmt.js';
+
+export const deviceRoutes: RouteModule = (app, ctx) => {
+  const { db } = ctx;
+
+  app.post('/devices', async (req, reply) => {
+    const body = decodeBody(req.rawBody, DEVICE_ADD);
+    validateDeviceAdd(body);
+    const work = startDeviceAdd(ctx, body);
+    return sendAccepted(reply, ctx.ops.start(work, { label: 'add-device' }), req.method);
+  });
+
+  app.get('/devices/:id', async (req, reply) => {
+    const device = visibleDevice(db, (req.params as { id: string }).id);
+    return device ? sendJson(reply, 200, deviceView(db, device)) : sendText(reply, 404, 'Id not found');
+  });
+
+  // The body is optional: heketi-cli sends {"forceforget":…} without a Content-Type.
+  app.delete('/devices/:id', async (req, reply) => {
+    const body = decodeOptionalBody(req.rawBody, DEVICE_DELETE);
+    const device = visibleDevice(db, (req.params as { id: string }).id);
+    if (!device) return sendText(reply, 404, 'Id not found');
+    const work = startDeviceDelete(ctx, device, body.forceforget);
+    return sendAccepted(reply, ctx.ops.start(work, { label: 'delete-device' }), req.method);
+  });
+
+  app.post('/devices/:id/state', async (req, reply) => {
+    const body = decodeBody(req.rawBody, STATE_CHANGE);
+    const target = validateStateChange(body);
+    const { id } = req.params as { id: string };
+    if (!visibleDevice(db, id)) return sendText(reply, 404, 'Id not found');
+    const slot = target === 'failed' ? ctx.ops.acquire() : undefined;
+    const queueId = ctx.ops.start(() => changeDeviceState(ctx, id, target, body.healcheck), { slot, label: 'device-state' });
+    return sendAccepted(reply, queueId, req.method);
+  });
+
+  // A GET that changes state, as in Heketi; its 202 carries Go's small HTML body.
+  app.get('/devices/:id/resync', async (req, reply) => {
+    const device = visibleDevice(db, (req.params as { id: string }).id);
+    if (!device || !visibleNode(db, device.node_id)) return sendText(reply, 404, 'Id not found');
+    return sendAccepted(reply, ctx.ops.start(() => resyncDevice(ctx, device), { label: 'resync-device' }), req.method);
+  });
+
+  app.post('/devices/:id/tags', async (req, reply) => {
+    const body = decodeBody(req.rawBody, TAG_CHANGE);
+    const kind = validateTagChange(body);
+    const { id } = req.params as { id: string };
+    const tags = tx(db, () => {
+      const device = visibleDevice(db, id);
+      if (!device) return undefined;
+      const next = applyTagChange(parseTags(device.tags), kind, body.tags);
+      setDeviceTags(db, id, next);
+      return next;
+    });
+    return tags ? sendJson(reply, 200, sortedTags(tags)) : sendText(reply, 404, 'Id not found');
+  });
+};

@@ -1,0 +1,169 @@
+import type { AppContext } from '../api/server.js';
+import { HttpError, IN_USE, badRequest, conflict, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { stmt, tx } from '../store/stmt.js';
+import {
+  completeDeviceAdd,
+  deleteDevice,
+  deviceBrickCount,
+  getDevice,
+  getNode,
+  insertDevice,
+  knownPvUuids,
+  setDeviceState,
+  setDeviceStorage,
+  type DeviceRow,
+} from '../store/topology.js';
+import { CHANGE, deleteOperation, insertOperation, recordStep } from '../operations/journal.js';
+import type { WorkResult } from '../operations/runner.js';
+import type { TargetState } from './requests.js';
+import { visibleDevice, visibleNode } from './views.js';
+
+export interface DeviceAddRequest {
+  name: string;
+  node: string;
+  destroydata: boolean;
+  tags: Record<string, string>;
+}
+
+/**
+ * Device add: a hidden device row is recorded (with a journal entry) before the node is touched,
+ * so an interrupted add is found and undone at the next start.
+ */
+export function startDeviceAdd(ctx: AppContext, req: DeviceAddRequest): () => Promise<WorkResult> {
+  const { db } = ctx;
+  const deviceId = newId();
+  const opId = newId();
+  const node = tx(db, () => {
+    const n = visibleNode(db, req.node);
+    if (!n) throw notFound('Node id does not exist');
+    insertDevice(db, { id: deviceId, node_id: n.id, name: req.name, tags: JSON.stringify(req.tags), pending_op: opId });
+    insertOperation(db, {
+      id: opId,
+      type: 'add-device',
+      actions: [{ change: CHANGE.AddDevice, id: deviceId }],
+      intent: { deviceId, nodeId: n.id, name: req.name },
+    });
+    return n;
+  });
+  return async () => {
+    try {
+      recordStep(db, opId, 'setup');
+      const info = await ctx.nodeOps.deviceSetup({
+        manageHost: node.manage_hostname,
+        deviceId,
+        deviceName: req.name,
+        destroyData: req.destroydata,
+        knownPvUuids: knownPvUuids(db, deviceId),
+      });
+      tx(db, () => {
+        completeDeviceAdd(db, deviceId, info);
+        deleteOperation(db, opId);
+      });
+      return null;
+    } catch (e) {
+      tx(db, () => {
+        deleteDevice(db, deviceId);
+        deleteOperation(db, opId);
+      });
+      throw e;
+    }
+  };
+}
+
+/** Device delete: only a failed device without bricks; removes the VG/PV on the node first. */
+export function startDeviceDelete(ctx: AppContext, device: DeviceRow, forceForget: boolean): () => Promise<WorkResult> {
+  const { db } = ctx;
+  if (device.state !== 'failed') throw badRequest(`device: ${device.id} is not in failed state`);
+  if (deviceBrickCount(db, device.id) > 0) throw conflict(`Unable to delete device [${device.id}] because it contains bricks`);
+  const opId = newId();
+  insertOperation(db, { id: opId, type: 'delete-device', actions: [{ change: CHANGE.DeleteDevice, id: device.id }], intent: { deviceId: device.id } });
+  const node = getNode(db, device.node_id)!;
+  return async () => {
+    try {
+      await ctx.nodeOps.deviceTeardown({
+        manageHost: node.manage_hostname,
+        deviceId: device.id,
+        deviceName: device.name,
+        pvUuid: device.pv_uuid,
+        paths: JSON.parse(device.paths) as string[],
+        force: forceForget,
+      });
+    } catch (e) {
+      deleteOperation(db, opId);
+      throw e;
+    }
+    tx(db, () => {
+      if (deviceBrickCount(db, device.id) > 0) throw conflict(`Unable to delete device [${device.id}] because it contains bricks`);
+      deleteDevice(db, device.id);
+      deleteOperation(db, opId);
+    });
+    return null;
+  };
+}
+
+function devicePendingUse(ctx: AppContext, deviceId: string): boolean {
+  const row = stmt(ctx.db, 'SELECT 1 FROM bricks WHERE device_id = ? AND pending_op IS NOT NULL LIMIT 1').get(deviceId);
+  return row !== undefined;
+}
+
+/**
+ * Device remove (state → failed from offline): every brick is moved elsewhere, then the device is
+ * marked failed. A failure stops the process; bricks already moved stay moved.
+ */
+export async function removeDevice(ctx: AppContext, deviceId: string, healcheck: string, opts: { skipStateCheck?: boolean } = {}): Promise<void> {
+  const { db } = ctx;
+  const device = getDevice(db, deviceId);
+  if (!device) throw notFound();
+  if (!opts.skipStateCheck && device.state !== 'offline') {
+    throw new HttpError(500, `Device must be offline before remove operation is performed, device:${device.id}`);
+  }
+  const bricks = stmt(db, `SELECT id FROM bricks WHERE device_id = ? AND path != '' ORDER BY id`).all(deviceId) as { id: string }[];
+  if (bricks.length > 0) {
+    if (devicePendingUse(ctx, deviceId)) throw new HttpError(500, IN_USE);
+    if (!ctx.evictBrick) throw new HttpError(500, 'No Replacement was found for resource requested to be removed');
+    const opId = newId();
+    insertOperation(db, { id: opId, type: 'remove-device', actions: [{ change: CHANGE.RemoveDevice, id: deviceId }], intent: { deviceId } });
+    try {
+      for (const b of bricks) {
+        await ctx.evictBrick(b.id, healcheck);
+        recordStep(db, opId, `evicted:${b.id}`);
+      }
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/No Replacement was found/.test(msg)) {
+        throw new HttpError(500, `Unable to delete device [${device.id}] as no device was found to replace it: ${msg}`);
+      }
+      throw e;
+    } finally {
+      deleteOperation(db, opId);
+    }
+  }
+  setDeviceState(db, deviceId, 'failed');
+}
+
+export async function changeDeviceState(ctx: AppContext, deviceId: string, target: TargetState, healcheck: string): Promise<WorkResult> {
+  const device = visibleDevice(ctx.db, deviceId);
+  if (!device) throw notFound();
+  if (device.state === target) return null;
+  if (target === 'failed') {
+    await removeDevice(ctx, deviceId, healcheck);
+    return null;
+  }
+  if (device.state === 'failed' && target === 'online') throw new HttpError(500, 'Cannot move a failed/removed device to online state');
+  setDeviceState(ctx.db, deviceId, target);
+  return null;
+}
+
+/** Resync: the node's VG numbers replace Brickyard's accounting, unless an operation is using the device. */
+export async function resyncDevice(ctx: AppContext, device: DeviceRow): Promise<WorkResult> {
+  const node = getNode(ctx.db, device.node_id);
+  if (!node) throw notFound();
+  if (devicePendingUse(ctx, device.id)) throw new HttpError(500, IN_USE);
+  const info = await ctx.nodeOps.deviceResyncInfo({ manageHost: node.manage_hostname, deviceId: device.id, deviceName: device.name });
+  tx(ctx.db, () => {
+    if (devicePendingUse(ctx, device.id)) throw new HttpError(500, IN_USE);
+    setDeviceStorage(ctx.db, device.id, info);
+  });
+  return null;
+}

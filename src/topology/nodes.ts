@@ -1,0 +1,153 @@
+import type { AppContext } from '../api/server.js';
+import { HttpError, badRequest, conflict, notFound } from '../errors.js';
+import { newId } from '../ids.js';
+import { tx } from '../store/stmt.js';
+import {
+  clearNodePending,
+  clusterNodes,
+  deleteNode,
+  getCluster,
+  insertNode,
+  nodeByHostname,
+  nodeDeviceCount,
+  nodeDevices,
+  setNodeState,
+  type NodeRow,
+} from '../store/topology.js';
+import { CHANGE, deleteOperation, insertOperation, recordStep } from '../operations/journal.js';
+import type { WorkResult } from '../operations/runner.js';
+import type { TargetState } from './requests.js';
+import { removeDevice } from './devices.js';
+import { visibleNode } from './views.js';
+
+export interface NodeAddRequest {
+  zone: number;
+  hostnames: { manage: string[]; storage: string[] };
+  cluster: string;
+  tags: Record<string, string>;
+}
+
+function hostnameConflict(db: AppContext['db'], manage: string, storage: string): HttpError | undefined {
+  const taken = nodeByHostname(db, 'manage', manage) ?? nodeByHostname(db, 'storage', storage);
+  if (!taken) return undefined;
+  const h = taken.manage_hostname === manage ? manage : storage;
+  // Heketi's message already ends in a newline, so the body ends in two.
+  return conflict(`Hostname ${h} already used by node with id ${taken.id}\n`);
+}
+
+/**
+ * Node add, synchronous half: registers the hostnames (a pending node row, invisible until the
+ * probe succeeds), then checks glusterd as Heketi does. Returns the background half.
+ */
+export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promise<() => Promise<WorkResult>> {
+  const { db } = ctx;
+  const manage = req.hostnames.manage[0]!;
+  const storage = req.hostnames.storage[0]!;
+  const nodeId = newId();
+  const opId = newId();
+  const existing = tx(db, () => {
+    if (!getCluster(db, req.cluster)) throw notFound('Cluster id does not exist');
+    const clash = hostnameConflict(db, manage, storage);
+    if (clash) throw clash;
+    const peers = clusterNodes(db, req.cluster);
+    insertNode(db, {
+      id: nodeId,
+      cluster_id: req.cluster,
+      zone: req.zone,
+      manage_hostname: manage,
+      storage_hostname: storage,
+      tags: JSON.stringify(req.tags),
+      pending_op: opId,
+    });
+    insertOperation(db, { id: opId, type: 'add-node', actions: [{ change: CHANGE.AddNode, id: nodeId }], intent: { nodeId, storage } });
+    return peers;
+  });
+  const undo = () =>
+    tx(db, () => {
+      deleteNode(db, nodeId);
+      deleteOperation(db, opId);
+    });
+  let peer: NodeRow | undefined;
+  try {
+    if (existing.length > 0) {
+      for (const candidate of existing) {
+        if (candidate.state !== 'online') continue;
+        if (await ctx.nodeOps.glusterdRunning(candidate.manage_hostname)) {
+          peer = candidate;
+          break;
+        }
+      }
+      if (!peer) throw badRequest('None of the nodes in cluster has glusterd running');
+    } else if (!(await ctx.nodeOps.glusterdRunning(manage))) {
+      throw badRequest("New Node doesn't have glusterd running");
+    }
+  } catch (e) {
+    undo();
+    throw e;
+  }
+  return async () => {
+    try {
+      if (peer) {
+        recordStep(db, opId, 'probe');
+        await ctx.nodeOps.peerProbe(peer.manage_hostname, storage);
+      }
+    } catch (e) {
+      undo();
+      throw e;
+    }
+    tx(db, () => {
+      clearNodePending(db, nodeId);
+      deleteOperation(db, opId);
+    });
+    return `/nodes/${nodeId}`;
+  };
+}
+
+/** Node delete: requires no devices; peer detach errors are ignored as in Heketi. */
+export function startNodeDelete(ctx: AppContext, node: NodeRow): () => Promise<WorkResult> {
+  const { db } = ctx;
+  if (nodeDeviceCount(db, node.id) > 0) throw conflict(`Unable to delete node [${node.id}] because it contains devices`);
+  const opId = newId();
+  insertOperation(db, { id: opId, type: 'delete-node', actions: [{ change: CHANGE.DeleteNode, id: node.id }], intent: { nodeId: node.id } });
+  return async () => {
+    const other = clusterNodes(db, node.cluster_id).find((n) => n.id !== node.id);
+    if (other) {
+      try {
+        await ctx.nodeOps.peerDetach(other.manage_hostname, node.storage_hostname);
+      } catch (e) {
+        ctx.ops.log.info({ err: e, node: node.id }, 'peer detach failed; ignored as Heketi does');
+      }
+    }
+    tx(db, () => {
+      if (nodeDeviceCount(db, node.id) > 0) throw conflict(`Unable to delete node [${node.id}] because it contains devices`);
+      deleteNode(db, node.id);
+      deleteOperation(db, opId);
+    });
+    return null;
+  };
+}
+
+/** State transitions of heketi-behaviour.md §7, evaluated in the background as Heketi does. */
+export async function changeNodeState(ctx: AppContext, nodeId: string, target: TargetState, healcheck: string): Promise<WorkResult> {
+  const { db } = ctx;
+  const node = visibleNode(db, nodeId);
+  if (!node) throw notFound();
+  if (node.state === target) return null;
+  if (node.state === 'failed') throw new HttpError(500, `Cannot move a failed/removed node to ${target} state`);
+  if (target === 'failed') {
+    if (node.state !== 'offline') throw new HttpError(500, `Node must be offline before remove operation is performed, node:${node.id}`);
+    for (const device of nodeDevices(db, node.id)) {
+      try {
+        await removeDevice(ctx, device.id, healcheck, { skipStateCheck: true });
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        if (/No Replacement was found/.test(msg)) {
+          throw new HttpError(500, `Unable to remove node [${node.id}] as no device was found to replace device [${device.id}]`);
+        }
+        throw e;
+      }
+    }
+  }
+  setNodeState(db, node.id, target);
+  return null;
+}

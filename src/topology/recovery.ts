@@ -1,0 +1,69 @@
+import type { AppContext } from '../api/server.js';
+import { registerRecovery } from '../operations/recovery.js';
+import { tx } from '../store/stmt.js';
+import { clusterNodes, deleteDevice, deleteNode, deviceBrickCount, getDevice, getNode, nodeDeviceCount } from '../store/topology.js';
+
+/** Recovery of interrupted topology operations (see operations/recovery.ts). */
+
+async function quietly(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch {
+    /* best effort: the node may be gone or never got the change */
+  }
+}
+
+registerRecovery('add-node', async (ctx: AppContext, op) => {
+  const { nodeId, storage } = op.intent as { nodeId: string; storage: string };
+  const node = getNode(ctx.db, nodeId);
+  if (op.stepsDone.includes('probe') && node) {
+    const peer = clusterNodes(ctx.db, node.cluster_id).find((n) => n.id !== nodeId);
+    if (peer) await quietly(ctx.nodeOps.peerDetach(peer.manage_hostname, storage));
+  }
+  tx(ctx.db, () => {
+    if (node?.pending_op === op.id) deleteNode(ctx.db, nodeId);
+  });
+});
+
+registerRecovery('add-device', async (ctx, op) => {
+  const { deviceId, nodeId, name } = op.intent as { deviceId: string; nodeId: string; name: string };
+  const device = getDevice(ctx.db, deviceId);
+  const node = getNode(ctx.db, nodeId);
+  if (device?.pending_op === op.id && node && op.stepsDone.includes('setup')) {
+    await ctx.nodeOps.deviceTeardown({ manageHost: node.manage_hostname, deviceId, deviceName: name, pvUuid: '', paths: [], force: true });
+  }
+  tx(ctx.db, () => {
+    if (getDevice(ctx.db, deviceId)?.pending_op === op.id) deleteDevice(ctx.db, deviceId);
+  });
+});
+
+// Deletes are rolled forward: the request was accepted, so finish it.
+registerRecovery('delete-node', async (ctx, op) => {
+  const { nodeId } = op.intent as { nodeId: string };
+  const node = getNode(ctx.db, nodeId);
+  if (!node || nodeDeviceCount(ctx.db, nodeId) > 0) return;
+  const peer = clusterNodes(ctx.db, node.cluster_id).find((n) => n.id !== nodeId);
+  if (peer) await quietly(ctx.nodeOps.peerDetach(peer.manage_hostname, node.storage_hostname));
+  deleteNode(ctx.db, nodeId);
+});
+
+registerRecovery('delete-device', async (ctx, op) => {
+  const { deviceId } = op.intent as { deviceId: string };
+  const device = getDevice(ctx.db, deviceId);
+  if (!device || deviceBrickCount(ctx.db, deviceId) > 0) return;
+  const node = getNode(ctx.db, device.node_id);
+  if (node) {
+    await ctx.nodeOps.deviceTeardown({
+      manageHost: node.manage_hostname,
+      deviceId,
+      deviceName: device.name,
+      pvUuid: device.pv_uuid,
+      paths: JSON.parse(device.paths) as string[],
+      force: true,
+    });
+  }
+  deleteDevice(ctx.db, deviceId);
+});
+
+// Evictions already done stay done; the device simply keeps its state.
+registerRecovery('remove-device', async () => undefined);
