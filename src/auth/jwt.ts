@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import { compactVerify, errors as joseErrors } from 'jose';
 import { HttpError } from '../errors.js';
 
@@ -16,6 +16,23 @@ const HMAC_ALGS = new Set(['HS256', 'HS384', 'HS512']);
 const KNOWN_ALGS = new Set(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'none']);
 
 const invalid = (reason: string) => new HttpError(401, `Invalid JWT token: ${reason}`);
+
+const keyCache = new Map<string, KeyObject>();
+
+/**
+ * One KeyObject per secret. jose 5's Node build verifies HMACs with node:crypto synchronously;
+ * jose 6 goes through WebCrypto, which cost ~0.3 ms per request — and Heketi's clients mint a
+ * token for every request, /queue polls included.
+ */
+function hmacKey(secret: string): KeyObject {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    if (keyCache.size > 64) keyCache.clear();
+    keyCache.set(secret, key);
+  }
+  return key;
+}
 
 /** Go's time.Duration formatting for whole seconds: 0s, 45s, 1m40s, 5m0s, 1h2m3s. */
 export function goDuration(totalSec: number): string {
@@ -123,9 +140,11 @@ export async function authenticate(
 
   // An invalid signature overrides any claim error.
   try {
-    await compactVerify(`${segments[0]}.${segments[1]}.${segments[2]}`, new TextEncoder().encode(key), { algorithms: [alg] });
+    await compactVerify(`${segments[0]}.${segments[1]}.${segments[2]}`, hmacKey(key), { algorithms: [alg] });
   } catch (e) {
-    if (e instanceof joseErrors.JOSEError) throw invalid('signature is invalid (client and server secrets may not match)');
+    if (e instanceof joseErrors.JOSEError || e instanceof TypeError) {
+      throw invalid('signature is invalid (client and server secrets may not match)');
+    }
     throw e;
   }
   if (claimError) throw claimError;
