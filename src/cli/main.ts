@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '../config.js';
-import { createBrickyard } from '../app.js';
-import { pinoLevel } from '../api/server.js';
+import { isOfflineDbCommand, runDbCommand } from './db.js';
+import { runCli, USAGE as CLIENT_USAGE } from './client.js';
 
 const USAGE = `usage: brickyard serve [--config FILE] [--disable-auth]
+       brickyard db import|export|check --dbfile DB [--jsonfile FILE]
+       brickyard [--server URL] [--user U] [--secret K] [--json] <heketi-cli verb>
        brickyard --version`;
 
 function option(args: string[], name: string): string | undefined {
@@ -16,6 +18,9 @@ function option(args: string[], name: string): string | undefined {
 }
 
 async function serve(args: string[]): Promise<void> {
+  // The server modules are loaded only to serve: client and offline verbs do not need them.
+  const { createBrickyard } = await import('../app.js');
+  const { pinoLevel } = await import('../api/server.js');
   const { config, warnings, generatedKeys } = loadConfig({
     configFile: option(args, '--config'),
     disableAuth: args.includes('--disable-auth'),
@@ -51,8 +56,24 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'serve' || cmd === undefined) return serve(rest);
-  process.stderr.write(`${USAGE}\n`);
-  process.exitCode = 2;
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(`${USAGE}\n\n${CLIENT_USAGE}`);
+    return;
+  }
+  if (cmd === 'db' && isOfflineDbCommand(rest)) {
+    const r = runDbCommand(rest);
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    process.exitCode = r.code;
+    return;
+  }
+  // Everything else is a heketi-cli verb against a server.
+  const r = await runCli(argv, process.env, {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    isTTY: process.stdout.isTTY === true && process.stderr.isTTY === true,
+  });
+  process.exitCode = r.code;
 }
 
 main(process.argv.slice(2)).catch((e) => {
