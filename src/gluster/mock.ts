@@ -10,7 +10,7 @@
  * volumes stay fast). Either way a batch is on disk before `run` resolves; a new MockRunner on the
  * same file loads state + journal. No fsync: this survives process crashes, not power loss.
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { CommandError, failureText, type CommandResult, type CommandRunner, type NodeCommand } from './executor.js';
 import { LVM_BIN, UDEVADM_BIN, dmDevNode } from './planner.js';
@@ -219,6 +219,9 @@ function lvmSizeKiB(s: string, defUnit: string): number | undefined {
 
 const fmtK = (kib: number) => `${kib.toFixed(2)}k`;
 
+/** LVM warns on stderr (exit 0) when a metadata change is not backed up. */
+const noBackupWarning = (opts: Map<string, string>) => ((opts.get('autobackup') ?? opts.get('A')) === 'n' ? '  WARNING: This metadata update is NOT backed up.\n' : '');
+
 function lvmUuid(): string {
   const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   const b = randomBytes(32);
@@ -300,6 +303,42 @@ export class MockRunner implements CommandRunner {
     this.fullWriteMaxBytes = opts.fullWriteMaxBytes ?? 256 * 1024;
     if (this.stateFile) this.load(this.stateFile);
     this.rebuildIndexes();
+    // Test-only crash injection (see `crashCheck`); unset in every real deployment.
+    const after = Number(process.env.BRICKYARD_MOCK_CRASH_AFTER ?? '');
+    if (Number.isSafeInteger(after) && after > 0) this.crashAfter = after;
+    this.crashFile = process.env.BRICKYARD_MOCK_CRASH_FILE || undefined;
+  }
+
+  // ------------------------------------------------------------------------------ crash injection (tests only)
+
+  /**
+   * TEST ONLY (test/api/crash.test.ts): simulates a server crash in the middle of an operation.
+   * - `BRICKYARD_MOCK_CRASH_AFTER=<n>`: the process SIGKILLs itself right after the n-th command
+   *   this runner executed.
+   * - `BRICKYARD_MOCK_CRASH_FILE=<path>`: re-armable form. When `<path>` exists before a command,
+   *   its content `<n>` is read, the file is deleted and the count restarts: the process SIGKILLs
+   *   itself right after the n-th command from then on.
+   * Before dying the node state and the command log are written, as real nodes keep what they did.
+   */
+  private crashAfter = 0;
+  private crashCount = 0;
+  private crashFile: string | undefined;
+
+  private crashArm(): void {
+    if (this.crashFile === undefined || !existsSync(this.crashFile)) return;
+    const n = Number(readFileSync(this.crashFile, 'utf8').trim());
+    unlinkSync(this.crashFile);
+    if (Number.isSafeInteger(n) && n > 0) {
+      this.crashAfter = n;
+      this.crashCount = 0;
+    }
+  }
+
+  private crashCheck(logged: CommandLogEntry[]): void {
+    if (this.crashAfter <= 0 || ++this.crashCount < this.crashAfter) return;
+    this.persist();
+    if (this.stateFile && logged.length > 0) appendFileSync(`${this.stateFile}.log`, logged.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    process.kill(process.pid, 'SIGKILL');
   }
 
   // ------------------------------------------------------------------------------ public API
@@ -394,30 +433,32 @@ export class MockRunner implements CommandRunner {
     this.state = { hosts: {}, pool: { ...emptyPool(), ...snap.pool } };
     for (const [h, hs] of Object.entries(snap.hosts ?? {})) this.state.hosts[h] = { ...emptyHost(), ...hs };
     this.seq = snap.seq ?? 0;
-    const journal = `${file}.journal`;
-    let replayed = false;
-    if (existsSync(journal)) {
-      for (const line of readFileSync(journal, 'utf8').split('\n')) {
-        if (line === '') continue;
-        let entry: { seq: number; ops: JournalOp[] };
-        try {
-          entry = JSON.parse(line) as { seq: number; ops: JournalOp[] };
-        } catch {
-          break; // a torn last line: that batch never completed
-        }
-        if (entry.seq <= this.seq) continue;
-        for (const [scope, table, key, value] of entry.ops) {
-          const t = (scope === '' ? this.state.pool : this.host(scope)) as unknown as Record<string, Record<string, unknown>>;
-          const tab = (t[table] ??= {});
-          if (value === null) delete tab[key];
-          else tab[key] = value;
-        }
-        this.seq = entry.seq;
-        replayed = true;
-      }
-    }
     this.snapshotBytes = Buffer.byteLength(readFileSync(file, 'utf8'));
-    if (replayed) this.writeSnapshot();
+    const journal = `${file}.journal`;
+    if (!existsSync(journal)) return;
+    const text = readFileSync(journal, 'utf8');
+    let torn = false;
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      let entry: { seq: number; ops: JournalOp[] };
+      try {
+        entry = JSON.parse(line) as { seq: number; ops: JournalOp[] };
+      } catch {
+        torn = true; // a torn last line: that batch never completed
+        break;
+      }
+      if (entry.seq <= this.seq) continue;
+      for (const [scope, table, key, value] of entry.ops) {
+        const t = (scope === '' ? this.state.pool : this.host(scope)) as unknown as Record<string, Record<string, unknown>>;
+        const tab = (t[table] ??= {});
+        if (value === null) delete tab[key];
+        else tab[key] = value;
+      }
+      this.seq = entry.seq;
+    }
+    this.journalBytes = text.length;
+    // Appending after a torn line would corrupt the next batch: fold everything into the state file.
+    if (torn || (text !== '' && !text.endsWith('\n'))) this.writeSnapshot();
   }
 
   private writeSnapshot(): void {
@@ -492,10 +533,12 @@ export class MockRunner implements CommandRunner {
           const msg = `ssh: connect to host ${host} port 22: Connection refused`;
           throw new CommandError(msg, host, c.argv, { exitCode: 255, stdout: '', stderr: `${msg}\n` }, true);
         }
+        this.crashArm();
         const r = this.execOne(host, c.argv);
         const entry = { host, argv: [...c.argv], exitCode: r.exitCode };
         this.commandLog.push(entry);
         logged.push(entry);
+        this.crashCheck(logged);
         if (r.unreachable) throw new CommandError(failureText(r), host, c.argv, { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }, true);
         const res: CommandResult = { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
         results.push(res);
@@ -524,6 +567,7 @@ export class MockRunner implements CommandRunner {
   }
 
   private execOne(host: string, argvIn: string[]): Result {
+    if (argvIn.length === 0 || argvIn.some((a) => typeof a !== 'string')) return fail('mock: argv must be a non-empty array of strings', 127);
     const inj = this.injected(host, argvIn);
     if (inj) return inj;
     let argv = argvIn;
@@ -962,7 +1006,7 @@ export class MockRunner implements CommandRunner {
     const total = Math.floor(sizeKiB / extentKiB);
     this.hostMut(host, 'vgs', vg, { pv: dev, uuid: lvmUuid(), extentKiB, totalExtents: total, freeExtents: total });
     const out = flags.has('q') ? '' : `  Volume group "${vg}" successfully created\n`;
-    return { exitCode: 0, stdout: out, stderr: (opts.get('autobackup') ?? 'y') === 'n' && !flags.has('q') ? '  WARNING: This metadata update is NOT backed up.\n' : '' };
+    return { exitCode: 0, stdout: out, stderr: noBackupWarning(opts) };
   }
 
   private vgdisplay(host: string, args: string[]): Result {
@@ -1043,10 +1087,10 @@ export class MockRunner implements CommandRunner {
     const chunk = opts.get('chunksize') ?? opts.get('c') ?? '64K';
     this.hostMut(host, 'lvs', `${vg}/${pool}`, { vg, lv: pool, kind: 'pool', sizeKiB: Math.ceil(dataKiB / ext) * ext, extents: needed, metaKiB, chunk, pool: '', origin: '', thinCount: 0 });
     const q = flags.has('q');
-    if (virtKiB === undefined) return ok(q ? '' : `  Logical volume "${pool}" created.\n`);
+    if (virtKiB === undefined) return { ...ok(q ? '' : `  Logical volume "${pool}" created.\n`), stderr: noBackupWarning(opts) };
     const lv = name ?? `lvol${Object.keys(hs.lvs).length}`;
     this.addThin(host, vg, pool, lv, Math.ceil(virtKiB / ext) * ext, '');
-    return ok(q ? '' : `  Logical volume "${lv}" created.\n`);
+    return { ...ok(q ? '' : `  Logical volume "${lv}" created.\n`), stderr: noBackupWarning(opts) };
   }
 
   private addThin(host: string, vg: string, pool: string, lv: string, sizeKiB: number, origin: string): void {
@@ -1071,7 +1115,7 @@ export class MockRunner implements CommandRunner {
   }
 
   private lvremove(host: string, args: string[]): Result {
-    const { pos, flags, bad } = parseOpts(args, new Set(['autobackup', 'A']));
+    const { opts, pos, flags, bad } = parseOpts(args, new Set(['autobackup', 'A']));
     if (bad) return fail(`  ${bad}`, 3);
     if (pos.length === 0) return fail('  Please enter one or more logical volume paths.', 3);
     const hs = this.host(host);
@@ -1085,11 +1129,11 @@ export class MockRunner implements CommandRunner {
       const busy = victims.find((t) => mounted.has(dmDevNode(t.vg, t.lv)));
       if (busy) return fail(`  Logical volume ${busy.vg}/${busy.lv} contains a filesystem in use.`, 5, out);
       if (l.kind === 'pool' && victims.length > 0 && !flags.has('f')) return fail(`  Removing pool "${l.lv}" will remove ${victims.length} dependent volume(s). Proceed? [y/n]: [n]\n  Logical volume "${l.lv}" not removed.`, 5, out);
-      for (const v of victims) if (!flags.has('q')) out += `  Logical volume "${v.lv}" successfully removed.\n`;
+      if (l.kind === 'pool' && !flags.has('q')) for (const v of victims) out += `  Logical volume "${v.lv}" successfully removed.\n`;
       this.dropLv(host, l);
       if (!flags.has('q')) out += `  Logical volume "${l.lv}" successfully removed.\n`;
     }
-    return ok(out);
+    return { ...ok(out), stderr: noBackupWarning(opts) };
   }
 
   private static readonly REPORT_DEFAULTS: Record<'pvs' | 'vgs' | 'lvs', string[]> = {
@@ -1268,8 +1312,8 @@ export class MockRunner implements CommandRunner {
     }
     const [area, verb, ...rest] = args;
     if (area === 'peer') return this.glusterPeer(host, verb, rest);
-    if (area === 'volume') return this.glusterVolume(host, xml, verb, rest);
-    if (area === 'snapshot') return this.glusterSnapshot(host, xml, verb, rest);
+    if (area === 'volume') return this.glusterVolume(xml, verb, rest);
+    if (area === 'snapshot') return this.glusterSnapshot(xml, verb, rest);
     return fail(`unrecognized word: ${area ?? ''} (position 0)`, 1);
   }
 
@@ -1341,7 +1385,7 @@ export class MockRunner implements CommandRunner {
     }
   }
 
-  private glusterVolume(host: string, xml: boolean, verb: string | undefined, rest: string[]): Result {
+  private glusterVolume(xml: boolean, verb: string | undefined, rest: string[]): Result {
     const pool = this.state.pool;
     const name = rest[0] ?? '';
     const vol = pool.volumes[name];
@@ -1541,7 +1585,7 @@ export class MockRunner implements CommandRunner {
     return `  <${container}>\n    <${entity}>\n${extra}      <name>${xmlEsc(name)}</name>\n      <uuid>${uuid}</uuid>\n    </${entity}>\n  </${container}>\n`;
   }
 
-  private glusterSnapshot(host: string, xml: boolean, verb: string | undefined, rest: string[]): Result {
+  private glusterSnapshot(xml: boolean, verb: string | undefined, rest: string[]): Result {
     const pool = this.state.pool;
     const xmlFail = (msg: string, errno = 30800) => this.glusterFail(xml, `snapshot ${verb ?? ''}`, msg, errno);
     switch (verb) {

@@ -46,6 +46,7 @@ import {
   planMountList,
   planPeerDetach,
   planPeerProbe,
+  planPvRemove,
   planRebalanceStart,
   planReplaceBrick,
   planRmdir,
@@ -211,7 +212,9 @@ export class NodeOps {
   ) {}
 
   private run(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
-    return this.runner.run(validateHostname(host), commands);
+    return this.runner.run(validateHostname(host), commands).catch((e: unknown) => {
+      throw glusterStdoutError(e);
+    });
   }
 
   /** Runs a single command and returns its stdout (rejects with the CommandError). */
@@ -248,16 +251,19 @@ export class NodeOps {
     const host = validateHostname(a.manageHost);
     const dev = validateDevicePath(a.deviceName);
     validateId(a.deviceId, 'device id');
+    // Planned up front so a config/validation error is never mistaken for a device problem.
+    const setup = planDeviceSetup(this.cfg, { deviceId: a.deviceId, device: dev, wipe: false });
+    const wipeAndSetup = planDeviceSetup(this.cfg, { deviceId: a.deviceId, device: dev, wipe: true });
 
     try {
-      await this.run(host, planDeviceSetup(this.cfg, { deviceId: a.deviceId, device: dev, wipe: false }));
+      await this.run(host, setup);
     } catch (e) {
       const derr = await this.classifySetupError(e, host, dev);
       if (!a.destroyData) throw derr;
       const refusal = allowDestroy(derr, a.knownPvUuids, a.devicesWithoutPvUuid ?? 0);
       if (refusal) throw refusal;
       try {
-        await this.run(host, planDeviceSetup(this.cfg, { deviceId: a.deviceId, device: dev, wipe: true }));
+        await this.run(host, wipeAndSetup);
       } catch (e2) {
         throw await this.classifySetupError(e2, host, dev);
       }
@@ -317,6 +323,19 @@ export class NodeOps {
       try {
         await this.run(host, planDeviceRemove(this.cfg, a.deviceId, path));
       } catch (e) {
+        // Without udev (e.g. a container without udevd) the by-id link is missing: vgremove
+        // succeeded, pvremove did not find the PV. Remove it by name if it is that same PV.
+        if (path.startsWith(PV_BY_ID_PREFIX) && /No device found for/.test(errMsg(e))) {
+          const byName = await this.deviceHandle(host, a.deviceName).catch(() => undefined);
+          if (byName?.uuid === uuid) {
+            try {
+              await this.run(host, planPvRemove(this.cfg, a.deviceName));
+              return;
+            } catch (e2) {
+              throw wrap(`Failed to delete device ${a.deviceName} with id ${a.deviceId} on host ${host}: ${errMsg(e2)}`, e2);
+            }
+          }
+        }
         throw wrap(`Failed to delete device ${path} with id ${a.deviceId} on host ${host}: ${errMsg(e)}`, e);
       }
     };
@@ -602,6 +621,18 @@ export class NodeOps {
     report.volumes = part(5, 'volume info', parseVolumeInfoXml);
     return report;
   }
+}
+
+/**
+ * The gluster CLI prints some failures on stdout with an empty stderr, notably
+ * `Connection failed. Please check if gluster daemon is operational.` when the local glusterd is
+ * down; "Process exited with status 1" would hide that, so such a (non-XML) stdout is the error.
+ */
+function glusterStdoutError(e: unknown): unknown {
+  if (!(e instanceof CommandError) || !e.result || e.argv[0] !== 'gluster' || e.argv.includes('--xml')) return e;
+  const out = e.result.stdout.trim();
+  if (e.result.stderr.trim() !== '' || out === '' || out.length > 1000) return e;
+  return new CommandError(out, e.host, e.argv, e.result, e.unreachable);
 }
 
 function opErrstrOf(stdout: string): string {

@@ -152,8 +152,11 @@ export function planVgDisplay(cfg: NodeCommandConfig, deviceId: string): NodeCom
 
 /** vgremove + pvremove, one batch. `pvPath` is the by-id path when the PV UUID is known. */
 export function planDeviceRemove(cfg: NodeCommandConfig, deviceId: string, pvPath: string): NodeCommand[] {
-  const p = validateDevicePath(pvPath);
-  return [cmd(lvmArgv(cfg, 'vgremove', '-qq', vgName(deviceId)), TIMEOUT.device), cmd(lvmArgv(cfg, 'pvremove', '-qq', p), TIMEOUT.device)];
+  return [cmd(lvmArgv(cfg, 'vgremove', '-qq', vgName(deviceId)), TIMEOUT.device), ...planPvRemove(cfg, pvPath)];
+}
+
+export function planPvRemove(cfg: NodeCommandConfig, pvPath: string): NodeCommand[] {
+  return [cmd(lvmArgv(cfg, 'pvremove', '-qq', validateDevicePath(pvPath)), TIMEOUT.device)];
 }
 
 export function planDeviceMountParentRemove(deviceId: string): NodeCommand[] {
