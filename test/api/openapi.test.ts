@@ -19,10 +19,6 @@ const PENDING_ROUTES: string[] = [
   'GET /blockvolumes/{id}',
   'DELETE /blockvolumes/{id}',
   'POST /blockvolumes/{id}/expand',
-  // diagnostics
-  'GET /internal/state/examine/gluster',
-  'GET /internal/state/drift', // Brickyard extension
-  'POST /internal/state/repair', // Brickyard extension
 ];
 
 /** Swagger UI's own routes (assets, /docs/json, /docs/yaml, /docs/): not API, not in the spec. */

@@ -7,6 +7,7 @@ import { defaultConfig, type Config } from '../../src/config.js';
 import { createBrickyard, type Brickyard } from '../../src/app.js';
 import { MockRunner } from '../../src/gluster/mock.js';
 import { qshFor } from '../../src/auth/jwt.js';
+import { expectSpec } from './openapi.js';
 
 export const ADMIN_KEY = 'My Secret Admin Key';
 export const USER_KEY = 'My Secret User Key';
@@ -52,7 +53,12 @@ export async function startTestServer(tune: (c: Config) => void = () => undefine
   const by = await createBrickyard(config, { runner });
   await by.app.ready();
   const agent = supertest(by.app.server);
-  const auth = (t: supertest.Test, method: string, path: string) => t.set('Authorization', `bearer ${token(method, path)}`);
+  // Every API-test response is checked against openapi.yaml: an undocumented status, header or
+  // field fails the test that produced it.
+  const auth = (t: supertest.Test, method: string, path: string) =>
+    t.set('Authorization', `bearer ${token(method, path)}`).expect((res) => {
+      expectSpec(res);
+    });
   const send = (t: supertest.Test, body: unknown) => (body === undefined ? t : t.send(typeof body === 'string' ? body : JSON.stringify(body)));
   const server: TestServer = {
     by,
@@ -63,6 +69,7 @@ export async function startTestServer(tune: (c: Config) => void = () => undefine
     post: (path, body) => send(auth(agent.post(path), 'POST', path), body),
     del: (path, body) => send(auth(agent.delete(path), 'DELETE', path), body),
     raw: () => agent,
+
     async wait(location) {
       for (;;) {
         const r = await server.get(location);
