@@ -173,10 +173,14 @@ export function deviceBrickCount(db: DB, deviceId: string): number {
   return (stmt(db, 'SELECT COUNT(*) AS n FROM bricks WHERE device_id = ?').get(deviceId) as { n: number }).n;
 }
 
-/** Every device's PV UUID ('' when unknown), to refuse wiping a disk that belongs to another device. */
-export function knownPvUuids(db: DB, exceptDeviceId: string): Map<string, string> {
+/**
+ * For the destroydata safety check: PV UUID → device id of every other device that has one, and
+ * how many other devices have none (their PVs cannot be told apart from a stranger's).
+ */
+export function knownPvUuids(db: DB, exceptDeviceId: string): { byUuid: Map<string, string>; withoutUuid: number } {
   const rows = stmt(db, 'SELECT id, pv_uuid FROM devices WHERE id != ?').all(exceptDeviceId) as { id: string; pv_uuid: string }[];
-  return new Map(rows.map((r) => [r.id, r.pv_uuid]));
+  const byUuid = new Map(rows.filter((r) => r.pv_uuid !== '').map((r) => [r.pv_uuid, r.id]));
+  return { byUuid, withoutUuid: rows.length - byUuid.size };
 }
 
 export function sortedTags(tags: Record<string, string>): Record<string, string> {

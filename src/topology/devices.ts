@@ -49,12 +49,14 @@ export function startDeviceAdd(ctx: AppContext, req: DeviceAddRequest): () => Pr
   return async () => {
     try {
       recordStep(db, opId, 'setup');
+      const known = knownPvUuids(db, deviceId);
       const info = await ctx.nodeOps.deviceSetup({
         manageHost: node.manage_hostname,
         deviceId,
         deviceName: req.name,
         destroyData: req.destroydata,
-        knownPvUuids: knownPvUuids(db, deviceId),
+        knownPvUuids: known.byUuid,
+        devicesWithoutPvUuid: known.withoutUuid,
       });
       tx(db, () => {
         completeDeviceAdd(db, deviceId, info);

@@ -57,7 +57,8 @@ export async function execVolumeClone(ctx: AppContext, s: CloneState): Promise<W
           ...b,
           id: newId(),
           volume_id: clone.id,
-          path: hostPath.slice(hostPath.indexOf(':') + 1),
+          // host:path where the host may be IPv6: the path starts at the first ':/'.
+          path: hostPath.slice(hostPath.indexOf(':/') + 1),
           lv_name: result.lvName,
           pending_op: null,
         });

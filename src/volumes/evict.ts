@@ -14,9 +14,21 @@ import { setSize, volumeDurability, isArbiter } from './model.js';
 
 const PREFIX = 'Failed to set up brick eviction';
 
-/** Bricks of the same set as `brick` (by gluster position), excluding it. */
-function setMembers(v: VolumeRow, bricks: BrickRow[], brick: BrickRow): BrickRow[] {
+/**
+ * Bricks of the same set as `brick`, excluding it. Gluster's own brick order decides when it is
+ * known (volumes imported from Heketi carry no order); otherwise our recorded positions.
+ */
+function setMembers(ctx: AppContext, v: VolumeRow, bricks: BrickRow[], brick: BrickRow, glusterOrder?: string[]): BrickRow[] {
   const size = setSize(volumeDurability(v));
+  if (glusterOrder) {
+    const key = (b: BrickRow) => `${glusterBrick(ctx, b).host}:${b.path}`;
+    const at = glusterOrder.indexOf(key(brick));
+    if (at >= 0) {
+      const start = at - (at % size);
+      const chunk = new Set(glusterOrder.slice(start, start + size));
+      return bricks.filter((b) => b.id !== brick.id && chunk.has(key(b)));
+    }
+  }
   const set = Math.floor(brick.position / size);
   return bricks.filter((b) => b.id !== brick.id && Math.floor(b.position / size) === set);
 }
@@ -64,7 +76,7 @@ interface EvictState {
 }
 
 /** Build: place and reserve the replacement, mark both bricks pending (one transaction). */
-function buildEviction(ctx: AppContext, brickId: string): EvictState {
+function buildEviction(ctx: AppContext, brickId: string, glusterOrder?: string[]): EvictState {
   const { db } = ctx;
   return tx(db, () => {
     const old = getBrick(db, brickId);
@@ -79,7 +91,7 @@ function buildEviction(ctx: AppContext, brickId: string): EvictState {
     const options = JSON.parse(v.options) as string[];
     const req = placementRequest(ctx, { sizeGiB: 1, durability: volumeDurability(v), snapshotFactor: v.snapshot_enable ? Math.fround(v.snapshot_factor) : 1, existingBricks: 0, options });
     if ('error' in req) throw new HttpError(500, req.error);
-    const members = setMembers(v, bricks, old);
+    const members = setMembers(ctx, v, bricks, old, glusterOrder);
     const r = placeReplacement(allocCluster(db, v.cluster_id), {
       oldBrick: { deviceId: old.device_id, nodeId: old.node_id, size: old.size, arbiter: old.sub_type === BRICK_ARBITER },
       otherMembers: members.map((m) => ({ nodeId: m.node_id, deviceId: m.device_id })),
@@ -142,10 +154,11 @@ export async function evictBrick(ctx: AppContext, brickId: string, healcheck: st
   const v0 = getVolume(ctx.db, pre.volume_id);
   if (!v0) throw notFound();
   const host = await workingHost(ctx, v0, pre.node_id);
+  const glusterOrder = (await ctx.nodeOps.volumeInfo(host, v0.name)).bricks;
   if (healcheck !== 'disable') {
-    await checkHeal(ctx, host, v0, pre, setMembers(v0, volumeBricks(ctx.db, v0.id), pre));
+    await checkHeal(ctx, host, v0, pre, setMembers(ctx, v0, volumeBricks(ctx.db, v0.id), pre, glusterOrder));
   }
-  const s = buildEviction(ctx, brickId);
+  const s = buildEviction(ctx, brickId, glusterOrder);
   const { db } = ctx;
   try {
     recordStep(db, s.opId, 'new-brick');

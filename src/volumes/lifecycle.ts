@@ -187,6 +187,13 @@ async function rollbackCreateAttempt(ctx: AppContext, v: VolumeRow, bricks: Bric
   return outcome.failed.length === 0;
 }
 
+/** Nodes of these bricks whose glusterd does not answer `systemctl status glusterd` (or that are unreachable). */
+async function nodesWithoutGlusterd(ctx: AppContext, bricks: BrickRow[]): Promise<string[]> {
+  const nodes = [...new Set(bricks.map((b) => b.node_id))];
+  const up = await Promise.all(nodes.map((n) => ctx.nodeOps.glusterdRunning(manageHostOf(ctx, n)).catch(() => false)));
+  return nodes.filter((_, i) => !up[i]);
+}
+
 /** Exec: bricks in parallel, then gluster create/set/start; failed attempts are undone and retried elsewhere. */
 export async function execVolumeCreate(ctx: AppContext, state: CreateState): Promise<WorkResult> {
   const { db } = ctx;
@@ -199,10 +206,14 @@ export async function execVolumeCreate(ctx: AppContext, state: CreateState): Pro
     let glusterTouched = false;
     try {
       recordStep(db, state.opId, `bricks:${attempt}`);
+      let t0 = performance.now();
       await createBricks(ctx, bricks, v.gid);
+      ctx.ops.phase('create-volume', 'bricks', (performance.now() - t0) / 1000);
       glusterTouched = true;
       recordStep(db, state.opId, `gluster:${attempt}`);
+      t0 = performance.now();
       await ctx.nodeOps.volumeCreate(manageHostOf(ctx, bricks[0]!.node_id), glusterVolumeSpec(ctx, v, bricks));
+      ctx.ops.phase('create-volume', 'gluster', (performance.now() - t0) / 1000);
       tx(db, () => {
         markCommitted(db, state.opId);
         for (const b of bricks) setBrickPending(db, b.id, null);
@@ -213,8 +224,12 @@ export async function execVolumeCreate(ctx: AppContext, state: CreateState): Pro
     } catch (e) {
       lastError = e;
       ctx.ops.log.warn({ volume: v.id, attempt, err: errorText(e) }, 'volume create attempt failed');
+      // Avoid next time the nodes whose glusterd is down (the gluster error may come from a healthy
+      // node: "Host X is not in 'Peer in Cluster' state"); else the node whose command failed.
+      const down = glusterTouched ? await nodesWithoutGlusterd(ctx, bricks) : [];
       const host = (e as { host?: string }).host;
-      for (const b of bricks) if (host && manageHostOf(ctx, b.node_id) === host) badNodes.add(b.node_id);
+      if (down.length > 0) for (const n of down) badNodes.add(n);
+      else for (const b of bricks) if (host && manageHostOf(ctx, b.node_id) === host) badNodes.add(b.node_id);
       const clean = await rollbackCreateAttempt(ctx, v, bricks, glusterTouched);
       if (!clean) {
         setOperationStatus(db, state.opId, 'failed');
@@ -293,7 +308,7 @@ export async function execVolumeExpand(ctx: AppContext, state: CreateState, expa
     );
   } catch (e) {
     if (glusterTouched) {
-      if (!(await undoExpandInGluster(ctx, v, state))) setOperationStatus(db, state.opId, 'failed');
+      if (!(await undoExpandInGluster(ctx, v, state, expandGiB))) setOperationStatus(db, state.opId, 'failed');
     } else {
       const outcome = await destroyBricks(ctx, state.bricks);
       tx(db, () => {
@@ -305,22 +320,28 @@ export async function execVolumeExpand(ctx: AppContext, state: CreateState, expa
     throw e;
   }
   tx(db, () => {
-    const cur = getVolume(db, v.id)!;
-    const size = cur.size + expandGiB;
-    const free = cur.block ? cur.block_free + BLOCK_HOSTING_USABLE(expandGiB) : 0;
-    const reserved = cur.block ? cur.block_reserved + (expandGiB - BLOCK_HOSTING_USABLE(expandGiB)) : 0;
-    setVolumeSize(db, v.id, size, free, reserved);
+    growVolume(ctx, v.id, expandGiB);
     for (const b of state.bricks) setBrickPending(db, b.id, null);
     deleteOperation(db, state.opId);
   });
   return `/volumes/${v.id}`;
 }
 
+/** Adds `expandGiB` to a volume's size (and, for block hosting volumes, its block free/reserved). Inside a transaction. */
+function growVolume(ctx: AppContext, volumeId: string, expandGiB: number): void {
+  const cur = getVolume(ctx.db, volumeId)!;
+  const size = cur.size + expandGiB;
+  const free = cur.block ? cur.block_free + BLOCK_HOSTING_USABLE(expandGiB) : 0;
+  const reserved = cur.block ? cur.block_reserved + (expandGiB - BLOCK_HOSTING_USABLE(expandGiB)) : 0;
+  setVolumeSize(ctx.db, volumeId, size, free, reserved);
+}
+
 /**
  * After a failed add-brick, bricks gluster did not take can be destroyed; if gluster did take them
- * the expansion is kept (rolling forward is safer than removing bricks that may hold data).
+ * the expansion is kept (rolling forward is safer than removing bricks that may hold data) and the
+ * volume grows by the part gluster took (whole sets of equal size, so in proportion of bricks).
  */
-async function undoExpandInGluster(ctx: AppContext, v: VolumeRow, state: CreateState): Promise<boolean> {
+async function undoExpandInGluster(ctx: AppContext, v: VolumeRow, state: CreateState, expandGiB: number): Promise<boolean> {
   const { db } = ctx;
   let inGluster = new Set<string>();
   try {
@@ -335,6 +356,9 @@ async function undoExpandInGluster(ctx: AppContext, v: VolumeRow, state: CreateS
   tx(db, () => {
     releaseBricks(db, outcome.destroyed.map((d) => d.brick));
     for (const b of taken) setBrickPending(db, b.id, null);
+    if (taken.length > 0) {
+      growVolume(ctx, v.id, taken.length === state.bricks.length ? expandGiB : Math.floor((expandGiB * taken.length) / state.bricks.length));
+    }
     if (outcome.failed.length === 0) deleteOperation(db, state.opId);
   });
   return outcome.failed.length === 0;
@@ -414,9 +438,9 @@ registerRecovery('create-volume', async (ctx, op) => {
   const { volumeId } = op.intent as { volumeId: string };
   const v = getVolume(ctx.db, volumeId);
   const bricks = bricksOfOperation(ctx.db, op.id);
-  if (v && v.pending_op === op.id) {
-    if (op.stepsDone.some((s) => s.startsWith('gluster'))) await destroyGlusterVolume(ctx, v);
-  }
+  // An operation imported from Heketi has no step record: any step may have run.
+  const mayHaveGluster = op.intent.imported !== undefined || op.stepsDone.some((s) => s.startsWith('gluster'));
+  if (v && v.pending_op === op.id && mayHaveGluster) await destroyGlusterVolume(ctx, v);
   const outcome = await destroyBricks(ctx, bricks);
   if (outcome.failed.length > 0) throw new Error(outcome.failed[0]!.error);
   tx(ctx.db, () => {
@@ -427,14 +451,16 @@ registerRecovery('create-volume', async (ctx, op) => {
 
 registerRecovery('expand-volume', async (ctx, op) => {
   const { volumeId } = op.intent as { volumeId: string };
+  // The size the expansion adds: in our intent, or (imported from Heketi) the change's delta.
+  const expandGiB = Number((op.intent as { expandGiB?: number }).expandGiB ?? op.actions.find((a) => a.change === CHANGE.ExpandVolume)?.delta ?? 0);
   const v = getVolume(ctx.db, volumeId);
   const bricks = bricksOfOperation(ctx.db, op.id);
   if (!v) {
     tx(ctx.db, () => releaseBricks(ctx.db, bricks));
     return;
   }
-  if (op.stepsDone.includes('add-brick')) {
-    if (!(await undoExpandInGluster(ctx, v, { volumeId, opId: op.id, bricks }))) throw new Error('could not undo the expansion');
+  if (op.stepsDone.includes('add-brick') || op.intent.imported !== undefined) {
+    if (!(await undoExpandInGluster(ctx, v, { volumeId, opId: op.id, bricks }, expandGiB))) throw new Error('could not undo the expansion');
     return;
   }
   const outcome = await destroyBricks(ctx, bricks);

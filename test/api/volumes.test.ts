@@ -320,3 +320,46 @@ describe('failures and throttling', () => {
     expect((await s.post('/volumes', { size: 1, ...CLI_DEFAULTS })).status).toBe(202);
   });
 });
+
+describe('brick eviction and device removal', () => {
+  beforeEach(() => start());
+
+  it('evicts a brick to another device with replace-brick', async () => {
+    await topology(4, 2);
+    const v = await create({ size: 2 });
+    const victim = v.body.bricks[0];
+    const r = await s.post(`/bricks/to-evict/${victim.id}`, { healcheck: '' });
+    expect(r.status).toBe(202);
+    expect((await s.wait(r.headers.location)).status).toBe(204);
+    const after = await s.get(`/volumes/${v.body.id}`);
+    const ids = after.body.bricks.map((b: { id: string }) => b.id);
+    expect(ids).not.toContain(victim.id);
+    expect(after.body.bricks).toHaveLength(3);
+    expect(new Set(after.body.bricks.map((b: { node: string }) => b.node)).size).toBe(3);
+    expect(s.runner.commandLog.some((e) => e.argv.join(' ').includes(`volume replace-brick ${v.body.name}`))).toBe(true);
+    expect((await s.get(`/devices/${victim.device}`)).body.storage.used).toBe(0);
+    expectText(await s.post(`/bricks/to-evict/${ID0}`, {}), 404, 'Id not found');
+    expectText(await s.post(`/bricks/to-evict/${ids[0]}`, { healcheck: 'maybe' }), 400, 'validation failed: healcheck: maybe is not valid heal info check.');
+  });
+
+  it('removes a device with bricks: bricks move, device becomes failed, then deletable', async () => {
+    const t = await topology(4, 1);
+    const v = await create({ size: 2 });
+    const dev = v.body.bricks[0].device as string;
+    const st = async (state: string) => s.wait((await s.post(`/devices/${dev}/state`, { state })).headers.location);
+    expect((await st('offline')).status).toBe(204);
+    expect((await st('failed')).status).toBe(204);
+    const after = await s.get(`/volumes/${v.body.id}`);
+    expect(after.body.bricks.map((b: { device: string }) => b.device)).not.toContain(dev);
+    expect((await s.get(`/devices/${dev}`)).body).toMatchObject({ state: 'failed', bricks: [] });
+    const del = await s.del(`/devices/${dev}`, { forceforget: false });
+    expect((await s.wait(del.headers.location)).status).toBe(204);
+    // With only 3 devices left for a replica-3 set, removing another holding a brick is impossible.
+    const dev2 = after.body.bricks[0].device as string;
+    await s.wait((await s.post(`/devices/${dev2}/state`, { state: 'offline' })).headers.location);
+    const fail = await s.wait((await s.post(`/devices/${dev2}/state`, { state: 'failed' })).headers.location);
+    expect(fail.status).toBe(500);
+    expect(fail.text).toMatch(new RegExp(`^Unable to delete device \\[${dev2}\\] as no device was found to replace it`));
+    expect(t.devices).toContain(dev2);
+  });
+});
