@@ -25,7 +25,7 @@ export const brickRoutes: RouteModule = (app, ctx) => {
         await evictBrick(ctx, id, body.healcheck);
         return null;
       },
-      { slot, label: 'evict-brick' },
+      { slot, label: 'evict-brick', log: req.log },
     );
     return sendAccepted(reply, queueId, req.method);
   });

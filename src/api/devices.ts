@@ -14,7 +14,7 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
     const body = decodeBody(req.rawBody, DEVICE_ADD);
     validateDeviceAdd(body);
     const work = startDeviceAdd(ctx, body);
-    return sendAccepted(reply, ctx.ops.start(work, { label: 'add-device' }), req.method);
+    return sendAccepted(reply, ctx.ops.start(work, { label: 'add-device', log: req.log }), req.method);
   });
 
   app.get('/devices/:id', async (req, reply) => {
@@ -28,7 +28,7 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
     const device = visibleDevice(db, (req.params as { id: string }).id);
     if (!device) return sendText(reply, 404, 'Id not found');
     const work = startDeviceDelete(ctx, device, body.forceforget);
-    return sendAccepted(reply, ctx.ops.start(work, { label: 'delete-device' }), req.method);
+    return sendAccepted(reply, ctx.ops.start(work, { label: 'delete-device', log: req.log }), req.method);
   });
 
   app.post('/devices/:id/state', async (req, reply) => {
@@ -37,7 +37,7 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
     const { id } = req.params as { id: string };
     if (!visibleDevice(db, id)) return sendText(reply, 404, 'Id not found');
     const slot = target === 'failed' ? ctx.ops.acquire() : undefined;
-    const queueId = ctx.ops.start(() => changeDeviceState(ctx, id, target, body.healcheck), { slot, label: 'device-state' });
+    const queueId = ctx.ops.start(() => changeDeviceState(ctx, id, target, body.healcheck), { slot, label: 'device-state', log: req.log });
     return sendAccepted(reply, queueId, req.method);
   });
 
@@ -45,7 +45,7 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
   app.get('/devices/:id/resync', async (req, reply) => {
     const device = visibleDevice(db, (req.params as { id: string }).id);
     if (!device || !visibleNode(db, device.node_id)) return sendText(reply, 404, 'Id not found');
-    return sendAccepted(reply, ctx.ops.start(() => resyncDevice(ctx, device), { label: 'resync-device' }), req.method);
+    return sendAccepted(reply, ctx.ops.start(() => resyncDevice(ctx, device), { label: 'resync-device', log: req.log }), req.method);
   });
 
   app.post('/devices/:id/tags', async (req, reply) => {

@@ -14,7 +14,7 @@ export const nodeRoutes: RouteModule = (app, ctx) => {
     const body = decodeBody(req.rawBody, NODE_ADD);
     validateNodeAdd(body);
     const work = await startNodeAdd(ctx, body);
-    return sendAccepted(reply, ctx.ops.start(work, { label: 'add-node' }), req.method);
+    return sendAccepted(reply, ctx.ops.start(work, { label: 'add-node', log: req.log }), req.method);
   });
 
   app.get('/nodes/:id', async (req, reply) => {
@@ -26,7 +26,7 @@ export const nodeRoutes: RouteModule = (app, ctx) => {
     const node = visibleNode(db, (req.params as { id: string }).id);
     if (!node) return sendText(reply, 404, 'Id not found');
     const work = startNodeDelete(ctx, node);
-    return sendAccepted(reply, ctx.ops.start(work, { label: 'delete-node' }), req.method);
+    return sendAccepted(reply, ctx.ops.start(work, { label: 'delete-node', log: req.log }), req.method);
   });
 
   app.post('/nodes/:id/state', async (req, reply) => {
@@ -36,7 +36,7 @@ export const nodeRoutes: RouteModule = (app, ctx) => {
     if (!visibleNode(db, id)) return sendText(reply, 404, 'Id not found');
     // Only a removal takes an in-flight slot (Heketi throttles state=failed).
     const slot = target === 'failed' ? ctx.ops.acquire() : undefined;
-    const queueId = ctx.ops.start(() => changeNodeState(ctx, id, target, body.healcheck), { slot, label: 'node-state' });
+    const queueId = ctx.ops.start(() => changeNodeState(ctx, id, target, body.healcheck), { slot, label: 'node-state', log: req.log });
     return sendAccepted(reply, queueId, req.method);
   });
 

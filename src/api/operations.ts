@@ -47,10 +47,13 @@ export const operationRoutes: RouteModule = (app, ctx) => {
       if (err) throwIfInvalid({ operations: err });
     }
     const only = body.operations.length > 0 ? new Set(body.operations) : undefined;
-    const queueId = ctx.ops.start(async () => {
-      await recoverOperations(ctx, only);
-      return null;
-    });
+    const queueId = ctx.ops.start(
+      async () => {
+        await recoverOperations(ctx, only);
+        return null;
+      },
+      { label: 'cleanup-operations', log: req.log },
+    );
     return sendAccepted(reply, queueId, req.method);
   });
 };

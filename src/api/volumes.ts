@@ -29,7 +29,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     const slot = ctx.ops.acquire();
     try {
       const state = buildVolumeCreate(ctx, body);
-      const queueId = ctx.ops.start(() => execVolumeCreate(ctx, state), { slot, opId: state.opId, label: 'create-volume' });
+      const queueId = ctx.ops.start(() => execVolumeCreate(ctx, state), { slot, opId: state.opId, label: 'create-volume', log: req.log });
       return sendAccepted(reply, queueId, req.method);
     } catch (e) {
       slot.release();
@@ -67,7 +67,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     const slot = ctx.ops.acquire();
     try {
       const { opId } = buildVolumeDelete(ctx, id);
-      return sendAccepted(reply, ctx.ops.start(() => execVolumeDelete(ctx, id, opId), { slot, opId, label: 'delete-volume' }), req.method);
+      return sendAccepted(reply, ctx.ops.start(() => execVolumeDelete(ctx, id, opId), { slot, opId, label: 'delete-volume', log: req.log }), req.method);
     } catch (e) {
       slot.release();
       throw e;
@@ -84,7 +84,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     const slot = ctx.ops.acquire();
     try {
       const state = buildVolumeExpand(ctx, id, body.expand_size);
-      const queueId = ctx.ops.start(() => execVolumeExpand(ctx, state, body.expand_size), { slot, opId: state.opId, label: 'expand-volume' });
+      const queueId = ctx.ops.start(() => execVolumeExpand(ctx, state, body.expand_size), { slot, opId: state.opId, label: 'expand-volume', log: req.log });
       return sendAccepted(reply, queueId, req.method);
     } catch (e) {
       slot.release();
@@ -103,7 +103,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     const slot = ctx.ops.acquire();
     try {
       const state = buildVolumeClone(ctx, v, body.name);
-      const queueId = ctx.ops.start(() => execVolumeClone(ctx, state), { slot, opId: state.opId, label: 'clone-volume' });
+      const queueId = ctx.ops.start(() => execVolumeClone(ctx, state), { slot, opId: state.opId, label: 'clone-volume', log: req.log });
       return sendAccepted(reply, queueId, req.method);
     } catch (e) {
       slot.release();
@@ -120,7 +120,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     const slot = ctx.ops.acquire();
     try {
       const work = setRestriction(ctx, v, body.restriction as '' | 'locked');
-      return sendAccepted(reply, ctx.ops.start(work, { slot, label: 'block-restriction' }), req.method);
+      return sendAccepted(reply, ctx.ops.start(work, { slot, label: 'block-restriction', log: req.log }), req.method);
     } catch (e) {
       slot.release();
       throw e;

@@ -60,7 +60,7 @@ export class OperationRunner {
    * Records a pending queue entry and starts `work` on the next tick. The slot (if any) is
    * released when the work ends. Returns the queue id for the 202's Location.
    */
-  start(work: () => Promise<WorkResult>, opts: { slot?: Slot; opId?: string; label?: string } = {}): string {
+  start(work: () => Promise<WorkResult>, opts: { slot?: Slot; opId?: string; label?: string; log?: FastifyBaseLogger } = {}): string {
     const queueId = newId();
     insertQueueEntry(this.db, queueId, opts.opId ?? null);
     if (opts.opId) this.activeOps.add(opts.opId);
@@ -71,10 +71,12 @@ export class OperationRunner {
       try {
         const location = await work();
         finishQueueEntry(this.db, queueId, location);
+        (opts.log ?? this.log).info({ queueId, op: opts.label, location }, 'operation finished');
       } catch (e) {
         outcome = 'error';
         const message = errorText(e);
-        if (!(e instanceof HttpError)) this.log.warn({ err: e, queueId, op: opts.label }, 'operation failed');
+        // The request's logger, so the failure line carries the request id that started it.
+        (opts.log ?? this.log).warn({ err: errorText(e), queueId, op: opts.label }, 'operation failed');
         try {
           failQueueEntry(this.db, queueId, message);
         } catch (dbErr) {

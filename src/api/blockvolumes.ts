@@ -1,0 +1,77 @@
+import type { RouteModule } from './server.js';
+import { decodeBody } from './decode.js';
+import { sendAccepted, sendJson, sendText } from './http.js';
+import {
+  BLOCK_VOLUME_CREATE,
+  BLOCK_VOLUME_EXPAND,
+  blockVolumeView,
+  buildBlockVolumeCreate,
+  buildBlockVolumeDelete,
+  buildBlockVolumeExpand,
+  checkBlockVolumeCreateTargets,
+  execBlockVolumeCreate,
+  execBlockVolumeDelete,
+  execBlockVolumeExpand,
+  getBlockVolume,
+  listVisibleBlockVolumeIds,
+  validateBlockVolumeCreate,
+  validateBlockVolumeExpand,
+} from '../volumes/block.js';
+
+/** /blockvolumes (heketi-api.md §10): decode → validate → slot → build (one transaction) → background exec. */
+export const blockVolumeRoutes: RouteModule = (app, ctx) => {
+  const { db } = ctx;
+
+  app.post('/blockvolumes', async (req, reply) => {
+    const body = decodeBody(req.rawBody, BLOCK_VOLUME_CREATE);
+    validateBlockVolumeCreate(body);
+    checkBlockVolumeCreateTargets(ctx, body);
+    const slot = ctx.ops.acquire();
+    try {
+      const state = buildBlockVolumeCreate(ctx, body);
+      const queueId = ctx.ops.start(() => execBlockVolumeCreate(ctx, state), { slot, opId: state.opId, label: 'create-block-volume' });
+      return sendAccepted(reply, queueId, req.method);
+    } catch (e) {
+      slot.release();
+      throw e;
+    }
+  });
+
+  app.get('/blockvolumes', async (_req, reply) => sendJson(reply, 200, { blockvolumes: listVisibleBlockVolumeIds(db) }));
+
+  app.get('/blockvolumes/:id', async (req, reply) => {
+    const bv = getBlockVolume(db, (req.params as { id: string }).id);
+    if (!bv || bv.pending_op) return sendText(reply, 404, 'Id not found');
+    return sendJson(reply, 200, blockVolumeView(bv));
+  });
+
+  // A pending block volume is not "not found" here: Build answers 500 "… is in use" (Heketi).
+  app.delete('/blockvolumes/:id', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!getBlockVolume(db, id)) return sendText(reply, 404, 'Id not found');
+    const slot = ctx.ops.acquire();
+    try {
+      const { opId } = buildBlockVolumeDelete(ctx, id);
+      return sendAccepted(reply, ctx.ops.start(() => execBlockVolumeDelete(ctx, id, opId), { slot, opId, label: 'delete-block-volume' }), req.method);
+    } catch (e) {
+      slot.release();
+      throw e;
+    }
+  });
+
+  app.post('/blockvolumes/:id/expand', async (req, reply) => {
+    const body = decodeBody(req.rawBody, BLOCK_VOLUME_EXPAND);
+    validateBlockVolumeExpand(body.new_size);
+    const { id } = req.params as { id: string };
+    if (!getBlockVolume(db, id)) return sendText(reply, 404, 'Id not found');
+    const slot = ctx.ops.acquire();
+    try {
+      const state = buildBlockVolumeExpand(ctx, id, body.new_size);
+      const queueId = ctx.ops.start(() => execBlockVolumeExpand(ctx, state), { slot, opId: state.opId, label: 'expand-block-volume' });
+      return sendAccepted(reply, queueId, req.method);
+    } catch (e) {
+      slot.release();
+      throw e;
+    }
+  });
+};
