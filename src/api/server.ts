@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config, AdminState, LogLevel } from '../config.js';
 import type { DB } from '../store/db.js';
@@ -88,6 +89,8 @@ export async function buildApp(opts: BuildOptions): Promise<{ app: FastifyInstan
     // Heketi's router has no HEAD routes: HEAD answers 405 like any other unrouted method.
     exposeHeadRoutes: false,
     requestIdHeader: 'x-request-id',
+    // Random, so ids stay unique across restarts (Fastify's default counter starts again at 1).
+    genReqId: () => randomBytes(8).toString('hex'),
     return503OnClosing: true,
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
