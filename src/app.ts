@@ -14,17 +14,20 @@ import { clusterRoutes } from './api/clusters.js';
 import { nodeRoutes } from './api/nodes.js';
 import { deviceRoutes } from './api/devices.js';
 import { volumeRoutes } from './api/volumes.js';
+import { blockVolumeRoutes } from './api/blockvolumes.js';
 import { brickRoutes } from './api/bricks.js';
 import { adminRoutes } from './api/admin.js';
 import { operationRoutes } from './api/operations.js';
 import { metricsRoutes } from './api/metrics.js';
 import { dbRoutes } from './api/db.js';
 import { openapiRoutes } from './api/openapi.js';
+import { stateRoutes } from './api/state.js';
 import { evictBrick } from './volumes/evict.js';
 import { prepareRecovery, recoverOperations } from './operations/recovery.js';
 import './topology/recovery.js';
 import './volumes/lifecycle.js';
 import './volumes/clone.js';
+import './volumes/block.js';
 
 export const ROUTES: RouteModule[] = [
   helloRoutes,
@@ -34,9 +37,11 @@ export const ROUTES: RouteModule[] = [
   nodeRoutes,
   deviceRoutes,
   volumeRoutes,
+  blockVolumeRoutes,
   brickRoutes,
   operationRoutes,
   dbRoutes,
+  stateRoutes,
   adminRoutes,
   openapiRoutes,
 ];

@@ -31,6 +31,10 @@ import {
   isGlusterdManagedMount,
   mountPointOf,
   planAddBricks,
+  planBlockCreate,
+  planBlockDelete,
+  planBlockInfo,
+  planBlockModifySize,
   planBrickCreate,
   planCloneStart,
   planDeviceHandle,
@@ -65,13 +69,14 @@ import {
   PV_BY_ID_PREFIX,
   thinPoolName,
   vgName,
+  type BlockCreateSpec,
   type BrickCreateSpec,
   type HostBrick,
   type VolumeDurability,
 } from './planner.js';
 import { validateDevicePath, validateHostname, validateHostPath, validateId, validateVolumeName } from './validate.js';
 
-export type { VolumeDurability, HostBrick, BrickCreateSpec } from './planner.js';
+export type { VolumeDurability, HostBrick, BrickCreateSpec, BlockCreateSpec } from './planner.js';
 
 /**
  * A device could not be initialised (Heketi's DeviceNotAvailableErr). The message is the API
@@ -195,6 +200,34 @@ export interface ExamineReport {
   volumes?: GlusterVolume[];
   /** One entry per part that could not be read. */
   errors: string[];
+}
+
+/** What `gluster-block create` reported (Heketi keeps the request's host list, not the portals). */
+export interface BlockCreateResult {
+  iqn: string;
+  username: string;
+  password: string;
+  /** `PORTAL(S)` as printed (`host:3260`). */
+  portals: string[];
+}
+
+/** `gluster-block info` as Heketi reads it (executors.BlockVolumeInfo). */
+export interface BlockInfoResult {
+  name: string;
+  hostingVolume: string;
+  gbid: string;
+  /** `iqn.2016-12.org.gluster-block:<GBID>` */
+  iqn: string;
+  /** Configured size in GiB (`SIZE`). */
+  sizeGiB: number;
+  /** Smallest size of the nodes listed in `RESIZE FAILED ON`; undefined when none failed. */
+  usableSizeGiB?: number;
+  ha: number;
+  /** Heketi reports the GBID as the user name. */
+  username: string;
+  password: string;
+  /** `EXPORTED ON` */
+  hosts: string[];
 }
 
 const errMsg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -589,6 +622,135 @@ export class NodeOps {
     }
   }
 
+  // ------------------------------------------------------------------------------ gluster-block (§8)
+
+  /**
+   * Runs one gluster-block command and hands back its result whatever the exit code: Heketi reads
+   * the JSON (stdout, or stderr when stdout is empty) before looking at the exit status. Only a
+   * node that could not be asked at all rejects.
+   */
+  private async blockCommand(host: string, commands: NodeCommand[]): Promise<CommandResult> {
+    const r = await this.run(host, commands.map((c) => ({ ...c, allowFailure: true })));
+    const res = r[r.length - 1];
+    if (!res) throw new Error('gluster-block: no result');
+    return res;
+  }
+
+  /** §8 create: `Unparsable error during block volume create: …` / `Failed to create block volume: …`. */
+  async blockVolumeCreate(manageHost: string, spec: BlockCreateSpec): Promise<BlockCreateResult> {
+    const res = await this.blockCommand(manageHost, planBlockCreate(this.cfg, spec));
+    const output = res.stdout !== '' ? res.stdout : res.stderr;
+    const parsed = parseBlockJson(output, {
+      IQN: 'string',
+      USERNAME: 'string',
+      PASSWORD: 'string',
+      'PORTAL(S)': 'strings',
+      RESULT: 'string',
+      errCode: 'number',
+      errMsg: 'string',
+    });
+    if (!parsed) throw new Error(`Unparsable error during block volume create: ${output.trimEnd()}`);
+    if (parsed.RESULT === 'FAIL') throw new Error(`Failed to create block volume: ${str(parsed.errMsg)}`);
+    if (res.exitCode !== 0) throw new Error(`Failed to create block volume: ${failureText(res)}`);
+    return {
+      iqn: str(parsed.IQN),
+      username: str(parsed.USERNAME),
+      password: str(parsed.PASSWORD),
+      portals: Array.isArray(parsed['PORTAL(S)']) ? (parsed['PORTAL(S)'] as string[]) : [],
+    };
+  }
+
+  /**
+   * §8 delete. A FAIL whose errMsg says the block volume (`doesn't exist` + name) or its hosting
+   * volume (`does not exist` + hosting volume name) is gone counts as deleted: `{ existed: false }`.
+   */
+  async blockVolumeDelete(manageHost: string, hostingVolume: string, name: string): Promise<{ existed: boolean }> {
+    const res = await this.blockCommand(manageHost, planBlockDelete(hostingVolume, name));
+    const output = res.stderr !== '' ? res.stderr : res.stdout;
+    if (output === '') {
+      if (res.exitCode !== 0) throw new Error(failureText(res));
+      return { existed: true };
+    }
+    const parsed = parseBlockJson(output, { RESULT: 'string', Result: 'string', errCode: 'number', errMsg: 'string' });
+    if (!parsed) {
+      if (res.exitCode !== 0) throw new Error(failureText(res));
+      throw new Error(`Unable to parse output from block volume delete: ${output.trim()}`);
+    }
+    if (parsed.RESULT === 'FAIL') {
+      const m = str(parsed.errMsg);
+      if ((m.includes("doesn't exist") && m.includes(name)) || (m.includes('does not exist') && m.includes(hostingVolume))) return { existed: false };
+      throw new Error(m);
+    }
+    if (res.exitCode !== 0) throw new Error(failureText(res));
+    return { existed: true };
+  }
+
+  /** §8 expand: `gluster-block modify <hv>/<name> size <n>GiB --json`. */
+  async blockVolumeExpand(manageHost: string, hostingVolume: string, name: string, newSizeGiB: number): Promise<void> {
+    const res = await this.blockCommand(manageHost, planBlockModifySize(hostingVolume, name, newSizeGiB));
+    const output = res.stdout !== '' ? res.stdout : res.stderr;
+    const parsed = parseBlockJson(output, {
+      IQN: 'string',
+      SIZE: 'string',
+      'SUCCESSFUL ON': 'strings',
+      'FAILED ON': 'strings',
+      'SKIPPED ON': 'strings',
+      RESULT: 'string',
+      errCode: 'number',
+      errMsg: 'string',
+    });
+    if (!parsed) throw new Error(`Unparsable error during block volume expand: ${output.trimEnd()}`);
+    if (parsed.RESULT === 'FAIL') {
+      const m = str(parsed.errMsg);
+      throw new Error(
+        m !== ''
+          ? `Failed to expand block volume: ${m} (see logs for details, and retry the operation)`
+          : 'Failed to expand block volume (see logs for details, and retry the operation)',
+      );
+    }
+    if (res.exitCode !== 0) throw new Error(`Failed to expand block volume: ${failureText(res)}`);
+  }
+
+  /** §8 info (used to settle an interrupted expand): the configured size and the usable one. */
+  async blockVolumeInfo(manageHost: string, hostingVolume: string, name: string): Promise<BlockInfoResult> {
+    const res = await this.blockCommand(manageHost, planBlockInfo(hostingVolume, name));
+    if (res.exitCode !== 0) {
+      throw new Error(`unable to get info of blockvolume ${name} on block hosting volume ${hostingVolume} : ${failureText(res)}`);
+    }
+    const output = res.stdout !== '' ? res.stdout : res.stderr;
+    const parsed = parseBlockJson(output, {
+      NAME: 'string',
+      VOLUME: 'string',
+      GBID: 'string',
+      SIZE: 'string',
+      HA: 'number',
+      PASSWORD: 'string',
+      'EXPORTED ON': 'strings',
+      'RESIZE FAILED ON': 'stringMap',
+    });
+    if (!parsed) throw new Error(`Unparsable error during block volume info: ${output.trimEnd()}`);
+    const sizeGiB = toGigaBytes(str(parsed.SIZE));
+    let usable: number | undefined;
+    const failed = (parsed['RESIZE FAILED ON'] ?? {}) as Record<string, string>;
+    for (const s of Object.values(failed)) {
+      const v = toGigaBytes(s);
+      if (usable === undefined || v < usable) usable = v;
+    }
+    const gbid = str(parsed.GBID);
+    return {
+      name: str(parsed.NAME),
+      hostingVolume: str(parsed.VOLUME),
+      gbid,
+      iqn: `iqn.2016-12.org.gluster-block:${gbid}`,
+      sizeGiB,
+      ...(usable !== undefined ? { usableSizeGiB: usable } : {}),
+      ha: typeof parsed.HA === 'number' ? parsed.HA : 0,
+      username: gbid,
+      password: str(parsed.PASSWORD),
+      hosts: Array.isArray(parsed['EXPORTED ON']) ? (parsed['EXPORTED ON'] as string[]) : [],
+    };
+  }
+
   // ------------------------------------------------------------------------------ examiner (§9.6)
 
   /** Everything a drift report needs from one node, in one connection. */
@@ -653,4 +815,69 @@ function allowDestroy(derr: DeviceNotAvailableError, known: Map<string, string>,
   const owner = known.get(derr.currentPv.uuid);
   if (owner !== undefined) return new Error(`Device already in use (ID: ${owner})`);
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------- gluster-block JSON
+
+type BlockFieldType = 'string' | 'number' | 'strings' | 'stringMap';
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * Go's `json.Unmarshal` into Heketi's CliOutput structs: the text must be one JSON value (trailing
+ * whitespace allowed); `null` gives the zero struct; keys match the tags exactly or, failing
+ * that, case-insensitively; unknown keys are ignored; a known key of the wrong type is an error.
+ * Returns undefined where Go would have failed.
+ */
+export function parseBlockJson(text: string, fields: Record<string, BlockFieldType>): Record<string, unknown> | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const obj = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [field, type] of Object.entries(fields)) {
+    let key: string | undefined = Object.prototype.hasOwnProperty.call(obj, field) ? field : undefined;
+    if (key === undefined) {
+      // Go takes the last case-insensitive match when there is no exact one.
+      for (const k of Object.keys(obj)) if (k.toLowerCase() === field.toLowerCase()) key = k;
+    }
+    if (key === undefined) continue;
+    const val = obj[key];
+    if (val === null) continue;
+    const ok =
+      type === 'string'
+        ? typeof val === 'string'
+        : type === 'number'
+          ? typeof val === 'number' && Number.isInteger(val)
+          : type === 'strings'
+            ? Array.isArray(val) && val.every((x) => typeof x === 'string' || x === null)
+            : typeof val === 'object' && !Array.isArray(val) && Object.values(val as object).every((x) => typeof x === 'string' || x === null);
+    if (!ok) return undefined;
+    out[field] = type === 'strings' ? (val as unknown[]).map((x) => x ?? '') : val;
+  }
+  return out;
+}
+
+/**
+ * Heketi's toGigaBytes: gluster-block sizes (`1.0 GiB`, `2 TiB`, `10.0 GB`) as whole GiB.
+ * Spaces are ignored, units are G/T/P/E with optional B/iB, any case; anything else is an error.
+ */
+export function toGigaBytes(s: string): number {
+  const t = s.replace(/ /g, '').toUpperCase();
+  const i = t.search(/\p{L}/u);
+  if (i < 0) throw new Error('Not a valid Size');
+  const num = t.slice(0, i);
+  const unit = t.slice(i);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(num)) throw new Error('Not a valid Size');
+  const n = Number(num);
+  if (!Number.isFinite(n) || n < 0) throw new Error('Not a valid Size');
+  const mult: Record<string, number> = { E: 1024 ** 3, EB: 1024 ** 3, EIB: 1024 ** 3, P: 1024 ** 2, PB: 1024 ** 2, PIB: 1024 ** 2, T: 1024, TB: 1024, TIB: 1024, G: 1, GB: 1, GIB: 1 };
+  const m = mult[unit];
+  if (m === undefined) throw new Error('Not a valid Size');
+  return Math.trunc(n * m);
 }

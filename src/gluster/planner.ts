@@ -430,3 +430,67 @@ export function planExamine(cfg: NodeCommandConfig): NodeCommand[] {
 export function planBlockList(hostingVolume: string): NodeCommand[] {
   return [cmd(['gluster-block', 'list', validateVolumeName(hostingVolume), '--json'], TIMEOUT.glusterBlock)];
 }
+
+// ---------------------------------------------------------------------------------- gluster-block (§8)
+
+/** `<hosting volume>/<block volume>`: both are gluster-style names. */
+function blockTarget(hostingVolume: string, name: string): string {
+  return `${validateVolumeName(hostingVolume)}/${validateBlockName(name)}`;
+}
+
+/** Block volume names: the API's `^[a-zA-Z0-9_-]+$` (≤ 128 characters). */
+export function validateBlockName(value: unknown): string {
+  try {
+    return validateVolumeName(value);
+  } catch {
+    throw new Error(`invalid block volume name ${JSON.stringify(value)}: only letters, digits, "_" and "-" are allowed (at most 128)`);
+  }
+}
+
+const PREALLOC = /^[a-zA-Z0-9_-]+$/;
+
+export interface BlockCreateSpec {
+  /** Gluster name of the block-hosting volume. */
+  hostingVolume: string;
+  name: string;
+  /** Number of hosts exporting the target: 1 ≤ hacount ≤ hosts.length. */
+  hacount: number;
+  auth: boolean;
+  /** Storage hostnames, in the order given to gluster-block. */
+  hosts: string[];
+  sizeGiB: number;
+}
+
+/**
+ * `gluster-block create <hv>/<name> ha <n> auth <enable|disable> prealloc <p> <h1,h2,...> <size>GiB --json`.
+ * `prealloc` is the config's `block_prealloc` (already defaulted to `full` when invalid; checked again).
+ */
+export function planBlockCreate(cfg: NodeCommandConfig, b: BlockCreateSpec): NodeCommand[] {
+  const target = blockTarget(b.hostingVolume, b.name);
+  if (!Array.isArray(b.hosts) || b.hosts.length === 0) throw new Error('invalid block hosts: at least one host is required');
+  const hosts = b.hosts.map((h) => validateHostname(h));
+  if (new Set(hosts).size !== hosts.length) throw new Error(`invalid block hosts ${JSON.stringify(hosts)}: duplicate host`);
+  const ha = validateSize(b.hacount, 'hacount');
+  if (ha > hosts.length) throw new Error(`invalid hacount ${ha}: more than the ${hosts.length} hosts given`);
+  const prealloc = typeof cfg.blockPrealloc === 'string' && PREALLOC.test(cfg.blockPrealloc) ? cfg.blockPrealloc : 'full';
+  const size = validateSize(b.sizeGiB, 'block volume size');
+  return [
+    cmd(
+      ['gluster-block', 'create', target, 'ha', String(ha), 'auth', b.auth ? 'enable' : 'disable', 'prealloc', prealloc, hosts.join(','), `${size}GiB`, '--json'],
+      TIMEOUT.glusterBlock,
+    ),
+  ];
+}
+
+export function planBlockDelete(hostingVolume: string, name: string): NodeCommand[] {
+  return [cmd(['gluster-block', 'delete', blockTarget(hostingVolume, name), '--json'], TIMEOUT.glusterBlock)];
+}
+
+/** Heketi's line has two spaces before `size` (`modify <hv>/<name>  size <n>GiB`): the same argv. */
+export function planBlockModifySize(hostingVolume: string, name: string, newSizeGiB: number): NodeCommand[] {
+  return [cmd(['gluster-block', 'modify', blockTarget(hostingVolume, name), 'size', `${validateSize(newSizeGiB, 'block volume size')}GiB`, '--json'], TIMEOUT.glusterBlock)];
+}
+
+export function planBlockInfo(hostingVolume: string, name: string): NodeCommand[] {
+  return [cmd(['gluster-block', 'info', blockTarget(hostingVolume, name), '--json'], TIMEOUT.glusterBlock)];
+}

@@ -863,8 +863,7 @@ export function importDump(db: DB, input: unknown): ImportSummary {
   // -- write, in one transaction
   const counts = (db.prepare(
     `SELECT (SELECT COUNT(*) FROM clusters) + (SELECT COUNT(*) FROM nodes) + (SELECT COUNT(*) FROM devices) + (SELECT COUNT(*) FROM volumes)
-          + (SELECT COUNT(*) FROM bricks) + (SELECT COUNT(*) FROM block_volumes) + (SELECT COUNT(*) FROM operations)
-          + (SELECT COUNT(*) FROM db_attributes) AS n`,
+          + (SELECT COUNT(*) FROM bricks) + (SELECT COUNT(*) FROM block_volumes) + (SELECT COUNT(*) FROM operations) AS n`,
   ).get() as { n: number }).n;
   if (counts > 0) fail('target database', 'is not empty (import only into a new database)');
 
@@ -926,6 +925,8 @@ export function importDump(db: DB, input: unknown): ImportSummary {
         b.pending || null, now, b.clusters,
       );
     }
+    // A new database has its own attributes (migration 004); the export's replace them.
+    db.prepare('DELETE FROM db_attributes').run();
     const insAttr = db.prepare('INSERT INTO db_attributes (key, value) VALUES (?, ?)');
     for (const [k, v] of attrs) insAttr.run(k, v);
   }).immediate();

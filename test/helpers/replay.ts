@@ -316,9 +316,7 @@ export function matchString(expected: string, actual: string, ids: IdMap): { ok:
  * if our answer matches (auth errors, route misses) it passes, otherwise it is reported as
  * "route not implemented yet". Remove an entry when its route lands.
  */
-export const PENDING_ROUTES = new Set<string>([
-  '/blockvolumes',
-]);
+export const PENDING_ROUTES = new Set<string>([]);
 
 export function pendingRoute(path: string): string | undefined {
   const p = path.split('?')[0]!;
@@ -450,6 +448,20 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     why: 'the same placement facts as brick-placement/device-usage-placement, in the dump\'s layout (thin pools are per brick)',
   },
   {
+    id: 'dump-device-binding',
+    where: '* / GET /db/dump, examine: deviceentries.*.Info.name and .tags',
+    match: { scenario: '*', route: /^\/(db\/dump|internal\/state\/examine\/gluster)$/, json: /\.deviceentries\.[^.]+\.Info\.(name|tags)$/ },
+    tolerate: 'any-value',
+    why: 'devices first seen in brick placement are bound by node only, so two devices of one node may swap; names and tags are compared on GET /nodes and /devices',
+  },
+  {
+    id: 'examiner-node-state',
+    where: 'ops-and-db / GET /internal/state/examine/gluster: report and clusters',
+    match: { scenario: '*', route: /^\/internal\/state\/examine\/gluster$/, json: /^\$\.(report|clusters)(\[\].*|\..*)?$/ },
+    tolerate: 'any-value',
+    why: "the examiner reports each node's gluster/LVM state: Heketi's mock invented it (README: 'compares against the mock's fake gluster state'), ours simulates real nodes",
+  },
+  {
     id: 'device-brick-membership',
     where: '* / GET /devices/{id} $.bricks, GET /nodes/{id} $.devices[].bricks',
     match: { scenario: '*', json: /^\$(\.devices\[\])?\.bricks$/, route: /^\/(devices|nodes)\// },
@@ -462,6 +474,17 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     match: { scenario: '*', json: /\.storage\.(used|free)$/, when: devicePlacementDiffers },
     tolerate: 'any-value',
     why: 'per-device used/free follow brick placement (README); total is still compared',
+  },
+  {
+    id: 'mock-resync-empty-vg',
+    where: '* / device storage.used/free where the recorded device holds bricks but shows used 0',
+    match: {
+      scenario: '*',
+      json: /\.storage\.(used|free)$/,
+      when: (ae) => hasBricks(ae[1]) && (ae[0] as { used?: unknown } | undefined)?.used === 0,
+    },
+    tolerate: 'any-value',
+    why: "Heketi's mock answers `device resync` with an empty VG, so its resynced devices show used 0 while holding bricks; our mock resyncs from the simulated VG, which holds them",
   },
   {
     id: 'mount-device-host',
@@ -478,11 +501,36 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     why: 'every host but the first brick\'s: placement',
   },
   {
+    id: 'blockvolume-ha-hosts',
+    where: 'ops-and-db seq 51, 53, 56, 57, 63 (GET of the block volume created with --ha=2): blockvolume.hosts',
+    match: { scenario: 'ops-and-db', seq: [51, 53, 56, 57, 63], json: /\.blockvolume\.hosts$/ },
+    tolerate: 'same-length',
+    why: 'with 0 < hacount < #hosts Heketi takes hacount hosts in random order (rand.Perm, heketi-behaviour.md §8): which 2 of the 4 is chance',
+  },
+  {
     id: 'blockvolume-hosts',
     where: '* / block volume blockvolume.hosts',
     match: { scenario: '*', json: /\.blockvolume\.hosts$/ },
     tolerate: 'unordered',
     why: 'hosts of the block-hosting volume, ordered by placement',
+  },
+  {
+    id: 'mock-block-iqn',
+    where: '* / block volume blockvolume.iqn',
+    match: { scenario: '*', json: /\.blockvolume\.iqn$/ },
+    tolerate: 'any-value',
+    why: 'Heketi\'s mock executor answers every gluster-block create with the IQN "fakeIQN"; ours simulates gluster-block, whose IQN is iqn.2016-12.org.gluster-block:<GBID>',
+  },
+  {
+    id: 'mock-block-credentials',
+    where: '* / block volume blockvolume.username/password of a block volume created with auth',
+    match: {
+      scenario: '*',
+      json: /\.blockvolume\.(username|password)$/,
+      when: (ae) => !!ae[0] && typeof ae[0] === 'object' && (ae[0] as { username?: unknown }).username !== '',
+    },
+    tolerate: 'any-value',
+    why: 'Heketi\'s mock executor returns the fixed credentials "heketi-user"/"secret"; gluster-block (and our mock) returns the GBID and a generated password. Without auth both stay "" and are compared',
   },
   // --- timing ---------------------------------------------------------------------------------
   {

@@ -13,7 +13,8 @@ const EXPORT_FILE = fileURLToPath(new URL('../fixtures/migration/heketi-db-expor
 const exportText = readFileSync(EXPORT_FILE, 'utf8');
 const original = (): HeketiDump => JSON.parse(exportText) as HeketiDump;
 
-const ENTITY_TABLES = ['clusters', 'nodes', 'devices', 'volumes', 'bricks', 'block_volumes', 'operations', 'db_attributes'];
+// db_attributes is left out: a new database has its own (migration 004), a refused import keeps them.
+const ENTITY_TABLES = ['clusters', 'nodes', 'devices', 'volumes', 'bricks', 'block_volumes', 'operations'];
 
 function rowCount(db: DB): number {
   return ENTITY_TABLES.reduce((n, t) => n + (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n, 0);

@@ -287,3 +287,59 @@ describe('examiner (§9.6)', () => {
     expect(lines(P.planBlockList('vol_block'))).toEqual(['gluster-block list vol_block --json']);
   });
 });
+
+describe('gluster-block (§8)', () => {
+  const spec = (over: Partial<P.BlockCreateSpec> = {}): P.BlockCreateSpec => ({
+    hostingVolume: `vol_${V}`,
+    name: 'blk1',
+    hacount: 3,
+    auth: false,
+    hosts: ['10.0.0.1', '10.0.0.2', '10.0.0.3'],
+    sizeGiB: 5,
+    ...over,
+  });
+
+  it('create: ha, auth, prealloc from the config, comma-joined hosts, <size>GiB, --json', () => {
+    const c = P.planBlockCreate(cfg(), spec());
+    expect(lines(c)).toEqual([`gluster-block create vol_${V}/blk1 ha 3 auth disable prealloc full 10.0.0.1,10.0.0.2,10.0.0.3 5GiB --json`]);
+    expect(c[0]!.timeoutSec).toBe(600);
+    expect(c[0]!.allowFailure).toBeUndefined();
+    expect(lines(P.planBlockCreate(cfg({ blockPrealloc: 'no' }), spec({ auth: true, hacount: 1, hosts: ['node-a.example.com'], sizeGiB: 1 })))).toEqual([
+      `gluster-block create vol_${V}/blk1 ha 1 auth enable prealloc no node-a.example.com 1GiB --json`,
+    ]);
+    // An invalid configured prealloc falls back to Heketi's default.
+    expect(lines(P.planBlockCreate(cfg({ blockPrealloc: 'full; reboot' }), spec()))[0]).toContain(' prealloc full ');
+  });
+
+  it('delete, modify (Heketi\'s two spaces before size are the same argv), info', () => {
+    expect(lines(P.planBlockDelete('hv', 'blk1'))).toEqual(['gluster-block delete hv/blk1 --json']);
+    const m = P.planBlockModifySize('hv', 'blk1', 7);
+    expect(lines(m)).toEqual(['gluster-block modify hv/blk1 size 7GiB --json']);
+    expect(bashArgs('gluster-block modify hv/blk1  size 7GiB --json')).toEqual(m[0]!.argv);
+    expect(lines(P.planBlockInfo('hv', 'blk1'))).toEqual(['gluster-block info hv/blk1 --json']);
+    for (const c of [...P.planBlockDelete('hv', 'b'), ...m, ...P.planBlockInfo('hv', 'b')]) expect(c.timeoutSec).toBe(600);
+  });
+
+  it('bash reads Heketi\'s create line into exactly our argv', () => {
+    const line = `gluster-block create vol_${V}/blk1 ha 2 auth enable prealloc full 10.0.0.1,10.0.0.2 3GiB --json`;
+    expect(bashArgs(line)).toEqual(P.planBlockCreate(cfg(), spec({ hacount: 2, auth: true, hosts: ['10.0.0.1', '10.0.0.2'], sizeGiB: 3 }))[0]!.argv);
+  });
+
+  it('validates every value', () => {
+    expect(() => P.planBlockCreate(cfg(), spec({ name: 'a/b' }))).toThrow(/block volume name/);
+    expect(() => P.planBlockCreate(cfg(), spec({ name: 'x;reboot' }))).toThrow(/block volume name/);
+    expect(() => P.planBlockCreate(cfg(), spec({ name: '' }))).toThrow(/block volume name/);
+    expect(() => P.planBlockCreate(cfg(), spec({ hostingVolume: '../x' }))).toThrow(/volume name/);
+    expect(() => P.planBlockCreate(cfg(), spec({ hosts: [] }))).toThrow(/at least one host/);
+    expect(() => P.planBlockCreate(cfg(), spec({ hosts: ['10.0.0.1', 'h;x', '10.0.0.3'] }))).toThrow(/hostname/);
+    expect(() => P.planBlockCreate(cfg(), spec({ hosts: ['10.0.0.1', '10.0.0.1', '10.0.0.3'] }))).toThrow(/duplicate/);
+    expect(() => P.planBlockCreate(cfg(), spec({ hacount: 0 }))).toThrow(/hacount/);
+    expect(() => P.planBlockCreate(cfg(), spec({ hacount: 4 }))).toThrow(/hacount/);
+    expect(() => P.planBlockCreate(cfg(), spec({ hacount: 1.5 }))).toThrow(/hacount/);
+    expect(() => P.planBlockCreate(cfg(), spec({ sizeGiB: 0 }))).toThrow(/size/);
+    expect(() => P.planBlockCreate(cfg(), spec({ sizeGiB: -1 }))).toThrow(/size/);
+    expect(() => P.planBlockDelete('hv', 'b c')).toThrow(/block volume name/);
+    expect(() => P.planBlockModifySize('hv', 'b', 0)).toThrow(/size/);
+    expect(() => P.planBlockInfo('h v', 'b')).toThrow(/volume name/);
+  });
+});
