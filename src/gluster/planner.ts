@@ -5,6 +5,7 @@
  * the only differences are quoting styles that bash reads back to the same argv.
  */
 import type { NodeCommandConfig } from '../config.js';
+import type { Durability } from '../allocator/types.js';
 import type { NodeCommand } from './executor.js';
 import {
   splitVolumeOption,
@@ -263,10 +264,8 @@ export function planRmdir(path: string): NodeCommand[] {
 
 // ---------------------------------------------------------------------------------- volumes
 
-export type VolumeDurability =
-  | { type: 'none' }
-  | { type: 'replicate'; replica: number; arbiter: boolean }
-  | { type: 'disperse'; data: number; redundancy: number };
+/** The same effective durability the allocator places by (one definition for both). */
+export type VolumeDurability = Durability;
 
 export interface HostBrick {
   /** Storage hostname of the brick's node. */
