@@ -66,7 +66,7 @@ interface NodeR extends Entity { cluster_id: string; manage_hostname: string; st
 interface DeviceR extends Entity { node_id: string; total: number; free: number; used: number; state: string }
 interface VolumeR extends Entity { cluster_id: string; name: string; block: number; block_free: number; block_reserved: number; size: number }
 interface BrickR extends Entity {
-  volume_id: string; device_id: string; node_id: string; tp_size: number; pool_metadata_size: number; lv_name: string; size: number;
+  volume_id: string; device_id: string; node_id: string; tp_size: number; pool_metadata_size: number; lv_name: string; thin_pool: string; size: number;
 }
 interface BlockR extends Entity { hosting_volume: string; cluster_id: string }
 interface OpR extends Entity { type: string; status: string; actions: string }
@@ -85,7 +85,7 @@ export function checkDatabase(db: DB): DbCheckResult {
       .prepare('SELECT id, cluster_id, name, block, block_free, block_reserved, size, pending_op FROM volumes ORDER BY id')
       .all() as VolumeR[];
     const bricks = db
-      .prepare('SELECT id, volume_id, device_id, node_id, tp_size, pool_metadata_size, lv_name, size, pending_op FROM bricks ORDER BY id')
+      .prepare('SELECT id, volume_id, device_id, node_id, tp_size, pool_metadata_size, lv_name, thin_pool, size, pending_op FROM bricks ORDER BY id')
       .all() as BrickR[];
     const blocks = db.prepare('SELECT id, hosting_volume, cluster_id, pending_op FROM block_volumes ORDER BY id').all() as BlockR[];
     const ops = db.prepare('SELECT id, type, status, actions FROM operations ORDER BY id').all() as OpR[];
@@ -130,13 +130,18 @@ export function checkDatabase(db: DB): DbCheckResult {
       pendingKnown(nB, n);
     }
 
-    // Space actually consumed on each device: thin pool + metadata of every brick that owns its
-    // pool (clones share the source brick's pool and have their own LV name).
-    const consumed = new Map<string, number>();
+    // Space actually consumed on each device: thin pool + metadata of every thin pool a brick uses,
+    // counted once (clones share their source brick's pool and copy its sizes; the pool, and its
+    // space, outlives the source brick while a clone uses it).
+    const pools = new Map<string, { device: string; kib: number }>();
     for (const b of bricks) {
-      if (b.lv_name !== '') continue;
-      consumed.set(b.device_id, (consumed.get(b.device_id) ?? 0) + b.tp_size + b.pool_metadata_size);
+      const key = `${b.device_id}/${b.thin_pool}`;
+      const kib = b.tp_size + b.pool_metadata_size;
+      const cur = pools.get(key);
+      if (!cur || kib > cur.kib) pools.set(key, { device: b.device_id, kib });
     }
+    const consumed = new Map<string, number>();
+    for (const p of pools.values()) consumed.set(p.device, (consumed.get(p.device) ?? 0) + p.kib);
     for (const d of devices) {
       if (!nodeById.has(d.node_id)) dB.report(d.id, `references unknown node ${d.node_id}`);
       if (!STATES.has(d.state)) dB.report(d.id, `has unknown state ${d.state}`);
