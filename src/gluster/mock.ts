@@ -276,6 +276,9 @@ function parseOpts(args: string[], valued: Set<string>): { opts: Map<string, str
 
 // ---------------------------------------------------------------------------------- the runner
 
+/** Entries of `commandLog` kept in memory. */
+const COMMAND_LOG_LIMIT = 50_000;
+
 export class MockRunner implements CommandRunner {
   /** Every command executed (not those refused because the host was down). */
   readonly commandLog: CommandLogEntry[] = [];
@@ -300,7 +303,7 @@ export class MockRunner implements CommandRunner {
     this.deviceKiB = (opts.deviceSizeGb ?? 500) * 1024 * 1024;
     this.delayMs = opts.delayMs ?? 0;
     this.stateFile = opts.stateFile;
-    this.fullWriteMaxBytes = opts.fullWriteMaxBytes ?? 256 * 1024;
+    this.fullWriteMaxBytes = opts.fullWriteMaxBytes ?? 16 * 1024;
     if (this.stateFile) this.load(this.stateFile);
     this.rebuildIndexes();
     // Test-only crash injection (see `crashCheck`); unset in every real deployment.
@@ -334,10 +337,14 @@ export class MockRunner implements CommandRunner {
     }
   }
 
-  private crashCheck(logged: CommandLogEntry[]): void {
+  /** Command log entries of the batches running now (written to `<stateFile>.log` when each ends). */
+  private readonly batchLogs = new Set<CommandLogEntry[]>();
+
+  private crashCheck(): void {
     if (this.crashAfter <= 0 || ++this.crashCount < this.crashAfter) return;
     this.persist();
-    if (this.stateFile && logged.length > 0) appendFileSync(`${this.stateFile}.log`, logged.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const pending = [...this.batchLogs].flat();
+    if (this.stateFile && pending.length > 0) appendFileSync(`${this.stateFile}.log`, pending.map((e) => JSON.stringify(e)).join('\n') + '\n');
     process.kill(process.pid, 'SIGKILL');
   }
 
@@ -493,7 +500,9 @@ export class MockRunner implements CommandRunner {
     const line = `${JSON.stringify({ seq: this.seq, ops })}\n`;
     appendFileSync(`${this.stateFile}.journal`, line);
     this.journalBytes += line.length;
-    if (this.journalBytes > this.snapshotBytes) this.writeSnapshot();
+    // Folding the journal costs a full write, so do it rarely: JSON.stringify of a large state per
+    // batch dominated a volume create.
+    if (this.journalBytes > Math.max(4 * this.snapshotBytes, 8 * 1024 * 1024)) this.writeSnapshot();
   }
 
   private rebuildIndexes(): void {
@@ -526,6 +535,7 @@ export class MockRunner implements CommandRunner {
   private async execBatch(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
     const results: CommandResult[] = [];
     const logged: CommandLogEntry[] = [];
+    this.batchLogs.add(logged);
     try {
       for (const c of commands) {
         if (this.delayMs > 0) await sleep(this.delayMs);
@@ -537,8 +547,10 @@ export class MockRunner implements CommandRunner {
         const r = this.execOne(host, c.argv);
         const entry = { host, argv: [...c.argv], exitCode: r.exitCode };
         this.commandLog.push(entry);
+        // Bounded: a long-running mock server must not grow without limit (the file log keeps all).
+        if (this.commandLog.length > 2 * COMMAND_LOG_LIMIT) this.commandLog.splice(0, this.commandLog.length - COMMAND_LOG_LIMIT);
         logged.push(entry);
-        this.crashCheck(logged);
+        this.crashCheck();
         if (r.unreachable) throw new CommandError(failureText(r), host, c.argv, { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }, true);
         const res: CommandResult = { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
         results.push(res);
@@ -546,6 +558,7 @@ export class MockRunner implements CommandRunner {
       }
       return results;
     } finally {
+      this.batchLogs.delete(logged);
       this.persist();
       if (this.stateFile && logged.length > 0) appendFileSync(`${this.stateFile}.log`, logged.map((e) => JSON.stringify(e)).join('\n') + '\n');
     }

@@ -1,5 +1,7 @@
 import type { AppContext } from '../api/server.js';
 import { registerRecovery } from '../operations/recovery.js';
+import { TIMEOUT, lvmArgv } from '../gluster/planner.js';
+import { validateDevicePath } from '../gluster/validate.js';
 import { tx } from '../store/stmt.js';
 import { clusterNodes, deleteDevice, deleteNode, deviceBrickCount, getDevice, getNode, nodeDeviceCount } from '../store/topology.js';
 
@@ -11,6 +13,21 @@ async function quietly(p: Promise<unknown>): Promise<void> {
   } catch {
     /* best effort: the node may be gone or never got the change */
   }
+}
+
+/**
+ * A crash between pvcreate and vgcreate (device add), or between vgremove and pvremove (device
+ * delete), leaves a PV without a VG, which the forced teardown (vgremove, then pvremove, in one
+ * batch) never reaches. pvremove without -ff refuses a PV that belongs to a VG, so this cannot
+ * touch a disk another device uses. Best effort.
+ */
+async function removeOrphanPv(ctx: AppContext, manageHost: string, pvPath: string): Promise<void> {
+  await quietly(
+    (async () => {
+      const argv = lvmArgv(ctx.config.glusterfs.commands, 'pvremove', '-qq', validateDevicePath(pvPath));
+      await ctx.runner.run(manageHost, [{ argv, timeoutSec: TIMEOUT.device }]);
+    })(),
+  );
 }
 
 registerRecovery('add-node', async (ctx: AppContext, op) => {
@@ -31,6 +48,7 @@ registerRecovery('add-device', async (ctx, op) => {
   const node = getNode(ctx.db, nodeId);
   if (device?.pending_op === op.id && node && op.stepsDone.includes('setup')) {
     await ctx.nodeOps.deviceTeardown({ manageHost: node.manage_hostname, deviceId, deviceName: name, pvUuid: '', paths: [], force: true });
+    await removeOrphanPv(ctx, node.manage_hostname, name);
   }
   tx(ctx.db, () => {
     if (getDevice(ctx.db, deviceId)?.pending_op === op.id) deleteDevice(ctx.db, deviceId);
@@ -61,6 +79,7 @@ registerRecovery('delete-device', async (ctx, op) => {
       paths: JSON.parse(device.paths) as string[],
       force: true,
     });
+    await removeOrphanPv(ctx, node.manage_hostname, device.pv_uuid !== '' ? `/dev/disk/by-id/lvm-pv-uuid-${device.pv_uuid}` : device.name);
   }
   deleteDevice(ctx.db, deviceId);
 });

@@ -1,9 +1,9 @@
 import type { AppContext } from '../api/server.js';
 import { errorText } from '../errors.js';
 import { newId } from '../ids.js';
-import { tx } from '../store/stmt.js';
-import { clusterNodes } from '../store/topology.js';
-import { deleteVolumeRow, getVolume, insertBrick, insertVolume, setVolumePending, volumeBricks, type VolumeRow } from '../store/volumes.js';
+import { stmt, tx } from '../store/stmt.js';
+import { clusterNodes, getNode } from '../store/topology.js';
+import { deleteVolumeRow, getVolume, insertBrick, insertVolume, setVolumePending, volumeBricks, type BrickRow, type VolumeRow } from '../store/volumes.js';
 import { CHANGE, deleteOperation, insertOperation, recordStep } from '../operations/journal.js';
 import { registerRecovery } from '../operations/recovery.js';
 import type { WorkResult } from '../operations/runner.js';
@@ -50,6 +50,7 @@ export async function execVolumeClone(ctx: AppContext, s: CloneState): Promise<W
     if (result.bricks.length !== srcBricks.length) {
       throw new Error(`gluster clone has ${result.bricks.length} bricks, the source volume ${srcBricks.length}`);
     }
+    const lvNames = await cloneLvNames(ctx, srcBricks, result.bricks, result.lvName);
     tx(db, () => {
       srcBricks.forEach((b, i) => {
         const hostPath = result.bricks[i]!;
@@ -59,7 +60,7 @@ export async function execVolumeClone(ctx: AppContext, s: CloneState): Promise<W
           volume_id: clone.id,
           // host:path where the host may be IPv6: the path starts at the first ':/'.
           path: hostPath.slice(hostPath.indexOf(':/') + 1),
-          lv_name: result.lvName,
+          lv_name: lvNames[i]!,
           pending_op: null,
         });
       });
@@ -77,8 +78,38 @@ export async function execVolumeClone(ctx: AppContext, s: CloneState): Promise<W
   }
 }
 
+/**
+ * The LV glusterd made for each clone brick, read from the mount table of the brick's node.
+ * Heketi assumes `{cloneUuid}_0` for every brick, but glusterd numbers the snapshot LVs (`_0`,
+ * `_1`, ...), so with several bricks of the volume on one node the other LVs would never be removed
+ * when the clone is deleted — and would keep the source brick's thin pool (and its space) alive.
+ * Falls back to Heketi's name when the mount cannot be read.
+ */
+async function cloneLvNames(ctx: AppContext, srcBricks: BrickRow[], hostPaths: string[], fallback: string): Promise<string[]> {
+  const mounts = new Map<string, Array<{ device: string; mountPoint: string }> | undefined>();
+  const names: string[] = [];
+  for (let i = 0; i < srcBricks.length; i++) {
+    const b = srcBricks[i]!;
+    if (!mounts.has(b.node_id)) {
+      const node = getNode(ctx.db, b.node_id);
+      mounts.set(b.node_id, node ? await ctx.nodeOps.examine(node.manage_hostname).then((r) => r.mounts, () => undefined) : undefined);
+    }
+    const hostPath = hostPaths[i]!;
+    const path = hostPath.slice(hostPath.indexOf(':/') + 1);
+    const mountPoint = path.endsWith('/brick') ? path.slice(0, -'/brick'.length) : path;
+    const device = mounts.get(b.node_id)?.find((m) => m.mountPoint === mountPoint)?.device ?? '';
+    const prefix = `/dev/mapper/${`vg_${b.device_id}`.replace(/-/g, '--')}-`;
+    const lv = device.startsWith(prefix) ? device.slice(prefix.length).replace(/--/g, '-') : /^\/dev\/vg_[0-9a-f]{32}\/([A-Za-z0-9_-]+)$/.exec(device)?.[1];
+    names.push(lv && /^[A-Za-z0-9_-]+$/.test(lv) ? lv : fallback);
+  }
+  return names;
+}
+
 async function undoClone(ctx: AppContext, clone: VolumeRow, host: string | undefined): Promise<void> {
   if (!host) return;
+  // Clone names are not checked for uniqueness (as in Heketi): when another volume has this name,
+  // gluster refused our clone and the gluster volume of that name is the other one's — never delete it.
+  if (stmt(ctx.db, 'SELECT 1 FROM volumes WHERE name = ? AND id != ? LIMIT 1').get(clone.name, clone.id) !== undefined) return;
   try {
     await ctx.nodeOps.volumeDestroy([host], clone.name);
   } catch (e) {

@@ -8,7 +8,7 @@ import { releaseDeviceSpace, reserveDeviceSpace } from '../store/volumes.js';
 import { CHANGE, deleteOperation, insertOperation, markCommitted, recordStep, setOperationStatus } from '../operations/journal.js';
 import { registerRecovery } from '../operations/recovery.js';
 import { placeReplacement } from '../allocator/place.js';
-import { allocCluster, brickReservation, placementRequest } from './placement.js';
+import { allocCluster, placementRequest, poolRelease } from './placement.js';
 import { createBricks, destroyBricks, glusterBrick, manageHostOf } from './bricks.js';
 import { setSize, volumeDurability, isArbiter } from './model.js';
 
@@ -138,7 +138,7 @@ function finishEviction(ctx: AppContext, s: EvictState, oldReclaimed: boolean): 
   const { db } = ctx;
   tx(db, () => {
     deleteBrickRow(db, s.oldBrick.id);
-    if (oldReclaimed) releaseDeviceSpace(db, s.oldBrick.device_id, brickReservation(s.oldBrick));
+    if (oldReclaimed) releaseDeviceSpace(db, s.oldBrick.device_id, poolRelease(db, s.oldBrick));
     setBrickPending(db, s.newBrick.id, null);
     deleteOperation(db, s.opId);
   });
@@ -172,7 +172,7 @@ export async function evictBrick(ctx: AppContext, brickId: string, healcheck: st
     tx(db, () => {
       if (outcome.failed.length === 0) {
         deleteBrickRow(db, s.newBrick.id);
-        releaseDeviceSpace(db, s.newBrick.device_id, brickReservation(s.newBrick));
+        releaseDeviceSpace(db, s.newBrick.device_id, poolRelease(db, s.newBrick));
         setBrickPending(db, s.oldBrick.id, null);
         deleteOperation(db, s.opId);
       } else {
@@ -211,7 +211,7 @@ registerRecovery('evict-brick', async (ctx, op) => {
   if (outcome.failed.length > 0) throw new Error(outcome.failed[0]!.error);
   tx(ctx.db, () => {
     deleteBrickRow(ctx.db, newBrick.id);
-    releaseDeviceSpace(ctx.db, newBrick.device_id, brickReservation(newBrick));
+    releaseDeviceSpace(ctx.db, newBrick.device_id, poolRelease(ctx.db, newBrick));
     if (oldBrick) setBrickPending(ctx.db, oldBrick.id, null);
   });
 });

@@ -123,11 +123,22 @@ export function brickReservation(b: BrickRow): number {
   return b.lv_name === '' ? b.tp_size + b.pool_metadata_size : 0;
 }
 
-/** Removes brick rows and gives their space back (inside the caller's transaction). */
+/**
+ * Space to give back once brick `b`'s row is gone: the device space belongs to the thin pool, which
+ * clones share with their source brick (their rows copy its pool and sizes). It is returned when the
+ * last brick row using the pool goes — whichever it is, source or clone. Callers pass sizes 0 when
+ * the pool was not removed on the node. Call after deleting the row.
+ */
+export function poolRelease(db: DB, b: BrickRow): number {
+  const shared = stmt(db, 'SELECT 1 FROM bricks WHERE device_id = ? AND thin_pool = ? LIMIT 1').get(b.device_id, b.thin_pool);
+  return shared ? 0 : b.tp_size + b.pool_metadata_size;
+}
+
+/** Removes brick rows and gives their pools' space back (inside the caller's transaction). */
 export function releaseBricks(db: DB, bricks: BrickRow[]): void {
   for (const b of bricks) {
     deleteBrickRow(db, b.id);
-    const kib = brickReservation(b);
+    const kib = poolRelease(db, b);
     if (kib > 0) releaseDeviceSpace(db, b.device_id, kib);
   }
 }

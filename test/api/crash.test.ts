@@ -1,0 +1,523 @@
+/**
+ * Crash safety: the real server runs as a child process (`node --import tsx src/cli/main.ts serve`)
+ * with the mock executor, and is SIGKILLed right after every single node command of an operation
+ * (volume create, expand, delete; device add, remove). After each kill the server is restarted on
+ * the same DB and mock state file and, once its recovery is done, we check that
+ *  (a) the interrupted request's queue entry answers 500 "Operation interrupted…" (never pending);
+ *      rolled-forward deletes have removed the volume;
+ *  (b) the DB is consistent (`GET /db/check`: no inconsistency, nothing pending);
+ *  (c) the DB equals the nodes (test/helpers/drift.ts reads the mock state file directly; the
+ *      server's own `GET /internal/state/drift` must agree).
+ *
+ * The kill comes from the mock (src/gluster/mock.ts, test-only): with BRICKYARD_MOCK_CRASH_FILE set,
+ * writing `<n>` to that file arms it, and the process kills itself after the n-th command from then
+ * on. So one server start per step: the restarted server recovers, we check, prepare the next step
+ * on it and arm it again. The number of commands N of each operation is measured by a first,
+ * uninterrupted run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { ADMIN_KEY, USER_KEY, startTestServer, token, type TestServer } from '../helpers/server.js';
+import { planBrickCreate, planDeviceSetup, planVolumeCreate } from '../../src/gluster/planner.js';
+import { driftBetween } from '../helpers/drift.js';
+import { INTERRUPTED } from '../../src/store/queue.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const live = new Set<ChildProcess>();
+
+/**
+ * How the server is started: `node --import tsx src/cli/main.ts serve`, or (much faster to start,
+ * which matters with ~70 restarts) the same entry point bundled by esbuild (tsx's own transpiler)
+ * into a temp dir next to links to node_modules, migrations/ and openapi.yaml.
+ */
+let serverArgv: string[] = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+let buildDir: string | undefined;
+
+beforeAll(async () => {
+  try {
+    const esbuild = await import('esbuild');
+    buildDir = mkdtempSync(join(tmpdir(), 'brickyard-crash-build-'));
+    await esbuild.build({
+      entryPoints: [join(ROOT, 'src/cli/main.ts')],
+      outfile: join(buildDir, 'src/cli/main.mjs'),
+      bundle: true,
+      packages: 'external',
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'error',
+    });
+    for (const f of ['node_modules', 'migrations', 'openapi.yaml']) symlinkSync(join(ROOT, f), join(buildDir, f));
+    serverArgv = [join(buildDir, 'src/cli/main.mjs')];
+  } catch {
+    // esbuild unavailable: run through tsx (slower starts).
+  }
+}, 60_000);
+
+afterAll(() => {
+  for (const p of live) p.kill('SIGKILL');
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+});
+
+interface Res {
+  status: number;
+  text: string;
+  location: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** One child server on one data directory; `start()` again restarts it on the same files. */
+class Child {
+  proc!: ChildProcess;
+  base = '';
+  exited!: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stderr = '';
+  readonly dbPath: string;
+  readonly crashFile: string;
+  readonly config: string;
+
+  constructor(readonly dir: string) {
+    this.dbPath = join(dir, 'heketi.db');
+    this.crashFile = join(dir, 'crash-after');
+    this.config = join(dir, 'heketi.json');
+    writeFileSync(
+      this.config,
+      JSON.stringify({
+        port: '0',
+        jwt: { admin: { key: ADMIN_KEY }, user: { key: USER_KEY } },
+        glusterfs: { executor: 'mock', db: this.dbPath, loglevel: 'info', mock: { delay_ms: 2 } },
+      }),
+    );
+  }
+
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
+    const proc = spawn(process.execPath, [...serverArgv, 'serve', '--config', this.config], {
+      cwd: ROOT,
+      env: { ...process.env, BRICKYARD_MOCK_CRASH_FILE: this.crashFile, NODE_OPTIONS: '', ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    live.add(proc);
+    this.proc = proc;
+    this.stderr = '';
+    this.exited = new Promise((res) =>
+      proc.once('exit', (code, signal) => {
+        live.delete(proc);
+        res({ code, signal });
+      }),
+    );
+    proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.base = await new Promise<string>((res, rej) => {
+      let buf = '';
+      let found = false;
+      proc.stdout!.on('data', (d: Buffer) => {
+        if (found) return; // keep draining
+        buf += d.toString();
+        const m = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(buf) ?? /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(buf);
+        if (m) {
+          found = true;
+          res(m[1]!);
+        }
+      });
+      void this.exited.then((e) => {
+        if (!found) rej(new Error(`server exited (${e.code ?? e.signal}) before listening: ${this.stderr}`));
+      });
+    });
+  }
+
+  async req(method: string, path: string, body?: unknown): Promise<Res> {
+    const r = await fetch(this.base + path, {
+      method,
+      redirect: 'manual',
+      headers: { authorization: `bearer ${token(method, path)}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, text, location: r.headers.get('location') ?? '', json: <T>() => JSON.parse(text) as T };
+  }
+
+  /** Polls a queue entry to its end. */
+  async wait(location: string): Promise<Res> {
+    for (;;) {
+      const r = await this.req('GET', location);
+      if (r.status !== 200) return r;
+      await sleep(5);
+    }
+  }
+
+  /** An async request that must succeed: returns the id in its 303 Location ('' for 204). */
+  async ok(method: string, path: string, body?: unknown): Promise<string> {
+    const r = await this.req(method, path, body);
+    expect(r.status, `${method} ${path}: ${r.text}`).toBe(202);
+    const done = await this.wait(r.location);
+    expect([303, 204], `${method} ${path} → ${done.status} ${done.text}`).toContain(done.status);
+    return done.location.split('/').pop() ?? '';
+  }
+
+  commandCount(): number {
+    const log = `${this.dbPath}.mock-nodes.json.log`;
+    return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').length : 0;
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.proc.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const R2 = { type: 'replicate', replicate: { replica: 2 } };
+
+interface Topology {
+  cluster: string;
+  nodes: string[];
+}
+
+async function buildTopology(s: Child): Promise<Topology> {
+  const c = await s.req('POST', '/clusters', { file: true, block: true });
+  expect(c.status).toBe(201);
+  const cluster = c.json<{ id: string }>().id;
+  const nodes: string[] = [];
+  for (let i = 1; i <= 3; i++) {
+    const id = await s.ok('POST', '/nodes', { zone: i, hostnames: { manage: [`node${i}`], storage: [`10.0.0.${i}`] }, cluster });
+    nodes.push(id);
+    await s.ok('POST', '/devices', { name: '/dev/sdb', node: id });
+  }
+  return { cluster, nodes };
+}
+
+async function createVolume(s: Child): Promise<string> {
+  return s.ok('POST', '/volumes', { size: 1, durability: R2 });
+}
+
+/** Polls GET /operations until the recovery has cleaned every interrupted operation. */
+async function waitRecovery(s: Child): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const ops = (await s.req('GET', '/operations')).json<{ total: number; failed: number }>();
+    expect(ops.failed, 'an interrupted operation could not be recovered').toBe(0);
+    if (ops.total === 0) return;
+    if (Date.now() > until) throw new Error(`recovery did not finish: ${JSON.stringify(ops)}`);
+    await sleep(10);
+  }
+}
+
+async function expectConsistent(s: Child, step: string): Promise<void> {
+  const check = (await s.req('GET', '/db/check')).json<Record<string, { pending: number; inconsistencies: string[] | null }> & { totalinconsistencies: number }>();
+  const incons = Object.values(check).flatMap((b) => (typeof b === 'object' ? (b.inconsistencies ?? []) : []));
+  expect(incons, `${step}: /db/check`).toEqual([]);
+  expect(check.totalinconsistencies).toBe(0);
+  for (const bucket of ['clusters', 'volumes', 'bricks', 'nodes', 'devices', 'blockvolumes', 'pendingoperations']) {
+    expect(check[bucket]!.pending, `${step}: pending ${bucket}`).toBe(0);
+  }
+  expect(driftBetween(s.dbPath), `${step}: DB vs nodes`).toEqual([]);
+  const drift = (await s.req('GET', '/internal/state/drift')).json<{ clean: boolean; items: unknown[] }>();
+  expect(drift, `${step}: GET /internal/state/drift`).toEqual({ clean: true, items: [] });
+}
+
+interface Scenario {
+  name: string;
+  /** Builds what the operation needs (uninterrupted); returns its context. */
+  prepare(s: Child, t: Topology): Promise<Record<string, string>>;
+  /** Sends the operation: the 202's queue location. */
+  send(s: Child, c: Record<string, string>): Promise<Res>;
+  /** Checks specific to the operation after recovery, then returns the topology to the baseline. */
+  after(s: Child, c: Record<string, string>, t: Topology, step: string, completed: boolean): Promise<void>;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'volume create',
+    prepare: async () => ({}),
+    send: (s) => s.req('POST', '/volumes', { size: 1, durability: R2 }),
+    async after(s, _c, _t, step, completed) {
+      const vols = (await s.req('GET', '/volumes')).json<{ volumes: string[] }>().volumes;
+      if (completed) {
+        for (const v of vols) await s.ok('DELETE', `/volumes/${v}`);
+      } else expect(vols, `${step}: the interrupted create is rolled back`).toEqual([]);
+    },
+  },
+  {
+    name: 'volume expand',
+    prepare: async (s) => ({ volume: await createVolume(s) }),
+    send: (s, c) => s.req('POST', `/volumes/${c.volume}/expand`, { expand_size: 1 }),
+    async after(s, c, _t, step) {
+      const v = (await s.req('GET', `/volumes/${c.volume}`)).json<{ size: number; bricks: unknown[] }>();
+      // Rolled back (old size, old bricks) or rolled forward (new size, new bricks): never a mix.
+      expect([JSON.stringify([1, 2]), JSON.stringify([2, 4])], `${step}: size/bricks after recovery`).toContain(JSON.stringify([v.size, v.bricks.length]));
+      await s.ok('DELETE', `/volumes/${c.volume}`);
+    },
+  },
+  {
+    name: 'volume delete',
+    prepare: async (s) => ({ volume: await createVolume(s) }),
+    send: (s, c) => s.req('DELETE', `/volumes/${c.volume}`),
+    async after(s, c, _t, step) {
+      expect((await s.req('GET', `/volumes/${c.volume}`)).status, `${step}: the delete is rolled forward`).toBe(404);
+      expect((await s.req('GET', '/volumes')).json<{ volumes: string[] }>().volumes).toEqual([]);
+    },
+  },
+  {
+    name: 'device add',
+    prepare: async () => ({}),
+    send: (s, _c) => s.req('POST', '/devices', { name: '/dev/sdc', node: TOPO.get(s)!.nodes[0] }),
+    async after(s, _c, t, step, completed) {
+      const node = (await s.req('GET', `/nodes/${t.nodes[0]}`)).json<{ devices: { id: string; name: string }[] }>();
+      const added = node.devices.filter((d) => d.name === '/dev/sdc');
+      if (completed) {
+        for (const d of added) {
+          await s.ok('POST', `/devices/${d.id}/state`, { state: 'offline' });
+          await s.ok('POST', `/devices/${d.id}/state`, { state: 'failed' });
+          await s.ok('DELETE', `/devices/${d.id}`);
+        }
+      } else expect(added, `${step}: the interrupted add is rolled back`).toEqual([]);
+    },
+  },
+  {
+    name: 'device delete',
+    async prepare(s) {
+      const node = TOPO.get(s)!.nodes[0]!;
+      await s.ok('POST', '/devices', { name: '/dev/sdc', node });
+      const dev = (await s.req('GET', `/nodes/${node}`)).json<{ devices: { id: string; name: string }[] }>().devices.find((d) => d.name === '/dev/sdc')!;
+      await s.ok('POST', `/devices/${dev.id}/state`, { state: 'offline' });
+      await s.ok('POST', `/devices/${dev.id}/state`, { state: 'failed' });
+      return { device: dev.id };
+    },
+    send: (s, c) => s.req('DELETE', `/devices/${c.device}`),
+    async after(s, c, _t, step) {
+      expect((await s.req('GET', `/devices/${c.device}`)).status, `${step}: the delete is rolled forward`).toBe(404);
+    },
+  },
+  {
+    name: 'device remove',
+    async prepare(s) {
+      const volume = await createVolume(s);
+      const v = (await s.req('GET', `/volumes/${volume}`)).json<{ bricks: { device: string }[] }>();
+      const device = v.bricks[0]!.device;
+      await s.ok('POST', `/devices/${device}/state`, { state: 'offline' });
+      return { volume, device };
+    },
+    send: (s, c) => s.req('POST', `/devices/${c.device}/state`, { state: 'failed' }),
+    async after(s, c, _t, step, completed) {
+      const d = (await s.req('GET', `/devices/${c.device}`)).json<{ state: string; bricks: unknown[] }>();
+      const v = (await s.req('GET', `/volumes/${c.volume}`)).json<{ bricks: { node: string; device: string }[] }>();
+      expect(v.bricks.length).toBe(2);
+      expect(new Set(v.bricks.map((b) => b.node)).size, `${step}: one brick per node`).toBe(2);
+      if (completed) {
+        expect(d.state).toBe('failed');
+        expect(v.bricks.some((b) => b.device === c.device)).toBe(false);
+        const nodeId = (await nodeOfDevice(s, c.device))!;
+        await s.ok('DELETE', `/devices/${c.device}`);
+        await s.ok('POST', '/devices', { name: '/dev/sdb', node: nodeId });
+      } else {
+        // Recovery finishes or undoes the brick's eviction; the device keeps its state.
+        expect(d.state, step).toBe('offline');
+        await s.ok('POST', `/devices/${c.device}/state`, { state: 'online' });
+      }
+      await s.ok('DELETE', `/volumes/${c.volume}`);
+    },
+  },
+];
+
+const TOPO = new Map<Child, Topology>();
+
+async function nodeOfDevice(s: Child, deviceId: string): Promise<string | undefined> {
+  for (const n of TOPO.get(s)!.nodes) {
+    const node = (await s.req('GET', `/nodes/${n}`)).json<{ devices: { id: string }[] }>();
+    if (node.devices.some((d) => d.id === deviceId)) return n;
+  }
+  return undefined;
+}
+
+async function runScenario(sc: Scenario): Promise<{ steps: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'brickyard-crash-'));
+  const s = new Child(dir);
+  try {
+    await s.start();
+    const topo = await buildTopology(s);
+    TOPO.set(s, topo);
+    await expectConsistent(s, `${sc.name}: baseline`);
+
+    // Reference run: how many commands the operation issues.
+    let c = await sc.prepare(s, topo);
+    let before = s.commandCount();
+    const ref = await sc.send(s, c);
+    expect(ref.status, ref.text).toBe(202);
+    const refDone = await s.wait(ref.location);
+    expect([303, 204], `${sc.name}: reference run: ${refDone.text}`).toContain(refDone.status);
+    const total = s.commandCount() - before;
+    expect(total).toBeGreaterThan(0);
+    await expectConsistent(s, `${sc.name}: reference run`);
+    await sc.after(s, c, topo, `${sc.name}: reference run`, true);
+    await expectConsistent(s, `${sc.name}: reset after the reference run`);
+
+    for (let n = 1; n <= total; n++) {
+      const step = `${sc.name}: killed after command ${n}/${total}`;
+      c = await sc.prepare(s, topo);
+      before = s.commandCount();
+      writeFileSync(s.crashFile, String(n));
+      const r = await sc.send(s, c);
+      expect(r.status, `${step}: ${r.text}`).toBe(202);
+      const exit = await Promise.race([s.exited, sleep(20_000).then(() => undefined)]);
+      expect(exit?.signal, `${step}: the server did not die (ran ${s.commandCount() - before} commands)`).toBe('SIGKILL');
+      expect(s.commandCount() - before, step).toBe(n);
+
+      await s.start();
+      await waitRecovery(s);
+      const q = await s.req('GET', r.location);
+      expect({ status: q.status, text: q.text }, `${step}: queue entry`).toEqual({ status: 500, text: `${INTERRUPTED}\n` });
+      await expectConsistent(s, step);
+      await sc.after(s, c, topo, step, false);
+    }
+    await expectConsistent(s, `${sc.name}: final state`);
+    return { steps: total };
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.concurrent('crash at every step, restart, recover', () => {
+  for (const sc of SCENARIOS) {
+    it(sc.name, { timeout: 300_000 }, async () => {
+      const { steps } = await runScenario(sc);
+      expect(steps).toBeGreaterThan(0);
+    });
+  }
+
+  it('BRICKYARD_MOCK_CRASH_AFTER=<n> counts from the process start', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brickyard-crash-'));
+    const s = new Child(dir);
+    try {
+      // Command 1: the glusterd check of the node add; command 2: pvcreate of the device add.
+      await s.start({ BRICKYARD_MOCK_CRASH_AFTER: '2' });
+      const cluster = (await s.req('POST', '/clusters', { file: true, block: true })).json<{ id: string }>().id;
+      const node = await s.ok('POST', '/nodes', { zone: 1, hostnames: { manage: ['node1'], storage: ['10.0.0.1'] }, cluster });
+      const r = await s.req('POST', '/devices', { name: '/dev/sdb', node });
+      expect(r.status).toBe(202);
+      expect((await s.exited).signal).toBe('SIGKILL');
+      expect(s.commandCount()).toBe(2);
+      await s.start();
+      await waitRecovery(s);
+      expect((await s.req('GET', r.location)).status).toBe(500);
+      await expectConsistent(s, 'after a crash in the device add');
+      await s.ok('POST', '/devices', { name: '/dev/sdb', node }); // the disk is usable again
+      await expectConsistent(s, 'device added after the crash');
+    } finally {
+      await s.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------- drift report and repair
+
+describe('drift report and repair (GET /internal/state/drift, POST /internal/state/repair)', () => {
+  let t: TestServer | undefined;
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('reports what differs, and repairs only Brickyard-named leftovers the DB does not know', async () => {
+    t = await startTestServer();
+    const srv = t;
+    const cfg = srv.config.glusterfs.commands;
+    const cluster = (await srv.post('/clusters', { file: true, block: true })).body.id as string;
+    const nodes: string[] = [];
+    const devices: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const r = await srv.post('/nodes', { zone: i, hostnames: { manage: [`node${i}`], storage: [`10.0.0.${i}`] }, cluster });
+      const id = (await srv.wait(r.headers.location)).headers.location.split('/').pop()!;
+      nodes.push(id);
+      await srv.wait((await srv.post('/devices', { name: '/dev/sdb', node: id })).headers.location);
+      devices.push(((await srv.get(`/nodes/${id}`)).body.devices as { id: string }[])[0]!.id);
+    }
+    const v = (await srv.get((await srv.wait((await srv.post('/volumes', { size: 1, durability: R2 })).headers.location)).headers.location)).body as {
+      name: string;
+      bricks: { id: string; node: string }[];
+    };
+    expect((await srv.get('/internal/state/drift')).body).toEqual({ clean: true, items: [] });
+    expect((await srv.post('/internal/state/repair', { dry_run: true })).body).toEqual({ dry_run: true, fixes: [] });
+    const examine = await srv.get('/internal/state/examine/gluster');
+    expect(examine.text.startsWith('{\n    "heketidb": {')).toBe(true);
+    expect(examine.body.report).toEqual(['heketi volume list matches with volume list of all nodes']);
+    expect(examine.body.clusters[0].NodesData).toHaveLength(3);
+
+    // Leftovers, as an earlier crash (or another tool) could leave them on the nodes.
+    const hex = () => randomUUID().replace(/-/g, '');
+    const brick = (deviceId: string, id = hex()) => ({ id, deviceId, size: 1048576, tpSize: 1048576, poolMetadataSize: 8192, arbiter: false, gid: 0, path: `/var/lib/heketi/mounts/vg_${deviceId}/brick_${id}/brick` });
+    const orphan = brick(devices[0]!); // a whole brick: LV, pool, filesystem, fstab line, mount
+    await srv.runner.run('node1', planBrickCreate(cfg, orphan));
+    const half = brick(devices[1]!); // interrupted after lvcreate
+    await srv.runner.run('node2', planBrickCreate(cfg, half).slice(0, 2));
+    const tagged = [brick(devices[0]!), brick(devices[1]!)]; // a gluster volume tagged with an unknown volume id
+    await srv.runner.run('node1', planBrickCreate(cfg, tagged[0]!));
+    await srv.runner.run('node2', planBrickCreate(cfg, tagged[1]!));
+    const ghostId = hex();
+    await srv.runner.run(
+      'node1',
+      planVolumeCreate(cfg, { id: ghostId, name: 'vol_ghost', durability: { type: 'replicate', replica: 2, arbiter: false }, bricks: [{ host: '10.0.0.1', path: tagged[0]!.path }, { host: '10.0.0.2', path: tagged[1]!.path }], options: [] }),
+    );
+    const untagged = [brick(devices[1]!), brick(devices[2]!)]; // a gluster volume without our tag: never touched
+    await srv.runner.run('node2', planBrickCreate(cfg, untagged[0]!));
+    await srv.runner.run('node3', planBrickCreate(cfg, untagged[1]!));
+    await srv.runner.run('node2', [{ argv: ['gluster', '--mode=script', 'volume', 'create', 'foreign', 'replica', '2', `10.0.0.2:${untagged[0]!.path}`, `10.0.0.3:${untagged[1]!.path}`], timeoutSec: 60 }]);
+    const vgId = hex(); // an empty VG of a device the DB does not have
+    await srv.runner.run('node3', planDeviceSetup(cfg, { deviceId: vgId, device: '/dev/sdy', wipe: false }));
+    await srv.runner.run('node3', planDeviceSetup(cfg, { deviceId: 'f'.repeat(32), device: '/dev/sdz', wipe: false }).map((c) => ({ ...c, argv: c.argv.map((a) => (a === `vg_${'f'.repeat(32)}` ? 'othervg' : a)) })));
+    await srv.runner.run('node1', [{ argv: ['/usr/sbin/lvm', 'lvcreate', '--thin', `vg_${devices[0]}/mypool`, '--size', '64M'], timeoutSec: 60 }]); // foreign LV in our VG
+    const known = v.bricks.find((b) => b.node === nodes[0]) ?? v.bricks[0]!;
+    const knownHost = `node${nodes.indexOf(known.node) + 1}`;
+    await srv.runner.run(knownHost, [{ argv: ['sed', '-i', `/brick_${known.id}/d`, '/etc/fstab'], timeoutSec: 60 }]); // a known brick loses its fstab line
+
+    const drift = (await srv.get('/internal/state/drift')).body as { clean: boolean; items: { kind: string; node: string; detail: string }[] };
+    expect(drift.clean).toBe(false);
+    const has = (kind: string, text: string) => drift.items.some((i) => i.kind === kind && i.detail.includes(text));
+    expect(has('lv-unknown', `brick_${orphan.id}`)).toBe(true);
+    expect(has('lv-unknown', `tp_${half.id}`)).toBe(true);
+    expect(has('mount-unknown', `brick_${orphan.id}`)).toBe(true);
+    expect(has('fstab-unknown', `brick_${orphan.id}`)).toBe(true);
+    expect(has('volume-unknown', `vol_ghost (user.heketi.id ${ghostId})`)).toBe(true);
+    expect(has('volume-unknown', 'foreign')).toBe(true);
+    expect(has('vg-unknown', `vg_${vgId}`)).toBe(true);
+    expect(has('lv-unknown', 'mypool')).toBe(true);
+    expect(has('fstab-missing', known.id)).toBe(true);
+    expect(drift.items.some((i) => i.detail.includes('othervg'))).toBe(false);
+    const examined = await srv.get('/internal/state/examine/gluster');
+    expect(examined.body.report.some((l: string) => l.startsWith('heketi volume list does not match with volume list of node'))).toBe(true);
+
+    const before = JSON.stringify(srv.runner.snapshot());
+    const dry = (await srv.post('/internal/state/repair', { dry_run: true })).body as { dry_run: boolean; fixes: string[] };
+    expect(JSON.stringify(srv.runner.snapshot())).toBe(before); // a dry run changes nothing
+    expect(dry.dry_run).toBe(true);
+    const expected = [`delete gluster volume vol_ghost`, `brick ${orphan.id}`, `brick ${half.id}`, `brick ${tagged[0]!.id}`, `brick ${tagged[1]!.id}`, `vg_${vgId}`];
+    for (const e of expected) expect(dry.fixes.some((f) => f.includes(e)), e).toBe(true);
+    expect(dry.fixes).toHaveLength(expected.length);
+
+    const done = (await srv.post('/internal/state/repair', {})).body as { dry_run: boolean; fixes: string[] };
+    expect(done).toEqual({ dry_run: false, fixes: dry.fixes });
+    const after = (await srv.get('/internal/state/drift')).body as { items: { kind: string; detail: string }[] };
+    // What is left is what the repair must not touch: the untagged volume and its bricks, the
+    // foreign LV, and the known brick's missing fstab line (never recreated behind the DB's back).
+    for (const i of after.items) {
+      expect([`brick_${untagged[0]!.id}`, `brick_${untagged[1]!.id}`, `tp_${untagged[0]!.id}`, `tp_${untagged[1]!.id}`, 'foreign', 'mypool', known.id].some((x) => i.detail.includes(x)), JSON.stringify(i)).toBe(true);
+    }
+    const state = srv.runner.snapshot();
+    expect(Object.keys(state.pool.volumes).sort()).toEqual([v.name, 'foreign'].sort());
+    expect(state.hosts['node3']!.vgs['othervg']).toBeDefined();
+    expect(state.hosts['node3']!.vgs[`vg_${vgId}`]).toBeUndefined();
+    expect(state.hosts['node3']!.pvs['/dev/sdy']).toBeUndefined();
+    expect(Object.keys(state.hosts['node1']!.lvs).some((k) => k.includes(orphan.id))).toBe(false);
+    expect(Object.values(state.hosts['node1']!.lines).some((l) => l.text.includes(orphan.id))).toBe(false);
+    expect(state.hosts['node1']!.dirs[`/var/lib/heketi/mounts/vg_${devices[0]}/brick_${orphan.id}`]).toBeUndefined();
+    // The DB's volume is untouched and still served.
+    expect((await srv.get(`/volumes/${(v as unknown as { id: string }).id}`)).status).toBe(200);
+    expect((await srv.get('/db/check')).body.totalinconsistencies).toBe(0);
+  });
+});
