@@ -363,3 +363,29 @@ describe('brick eviction and device removal', () => {
     expect(t.devices).toContain(dev2);
   });
 });
+
+describe('node removal', () => {
+  beforeEach(() => start());
+
+  it('removes a node holding bricks: every device is removed, bricks move, node ends failed', async () => {
+    const t = await topology(4, 1);
+    const v = await create({ size: 2 });
+    const node = v.body.bricks[0].node as string;
+    const st = async (state: string) => s.wait((await s.post(`/nodes/${node}/state`, { state })).headers.location);
+    expect((await st('offline')).status).toBe(204);
+    expect((await st('failed')).status).toBe(204);
+    const after = await s.get(`/volumes/${v.body.id}`);
+    expect(after.body.bricks.map((b: { node: string }) => b.node)).not.toContain(node);
+    expect(new Set(after.body.bricks.map((b: { node: string }) => b.node)).size).toBe(3);
+    const info = (await s.get(`/nodes/${node}`)).body;
+    expect(info.state).toBe('failed');
+    expect(info.devices.every((d: { state: string; bricks: unknown[] }) => d.state === 'failed' && d.bricks.length === 0)).toBe(true);
+    // No other node can take another brick of that set: removal refused with Heketi's text.
+    const n2 = after.body.bricks[0].node as string;
+    await s.wait((await s.post(`/nodes/${n2}/state`, { state: 'offline' })).headers.location);
+    const fail = await s.wait((await s.post(`/nodes/${n2}/state`, { state: 'failed' })).headers.location);
+    expect(fail.status).toBe(500);
+    expect(fail.text).toMatch(new RegExp(`^Unable to remove node \\[${n2}\\] as no device was found to replace device \\[[0-9a-f]{32}\\]`));
+    expect(t.nodes).toContain(n2);
+  });
+});
