@@ -1,10 +1,309 @@
 /**
- * End-to-end create latency on the real GlusterFS lab (scripts/lab). Runs only when a lab is up
- * (`BENCH_LAB=1 npm run bench` after `scripts/lab up 3 --disks 2`); otherwise prints why not.
+ * End-to-end create latency on the real GlusterFS lab (scripts/lab). Runs only with BENCH_LAB=1
+ * and a lab up (`scripts/lab up 3 --disks 2 && BENCH_LAB=1 npm run bench`); otherwise one
+ * "skipped" row says why.
+ *
+ * A fresh in-process Brickyard (ssh executor, own temporary DB) loads the lab topology over HTTP,
+ * then creates and deletes a 1 GiB replica-3 volume BENCH_E2E_RUNS times (default 5), and removes
+ * the topology again (the lab is left as it was found). Reported, as medians over the runs:
+ *   total     POST /volumes until the queue answers 303 (polled every 20 ms)
+ *   allocate  POST /volumes until its 202
+ *   bricks    the create's brick phase (all nodes in parallel), from ctx.ops.phase('create-volume', 'bricks')
+ *   slowest node brick time: the longest brick batch of one node in that run (timed at the runner)
+ *   gluster create: `volume create` + `volume set`s, and `volume start`, each timed at the runner
+ * Target: total <= 1.2 x (slowest node brick time + gluster create + start).
  */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { createBrickyard, type Brickyard } from '../src/app.js';
+import { defaultConfig } from '../src/config.js';
+import type { CommandResult, CommandRunner, NodeCommand } from '../src/gluster/executor.js';
+import { SshRunner } from '../src/gluster/ssh.js';
+
+const NAME = 'e2e create 1 GiB replica-3 on the lab';
+const ADMIN_KEY = 'bench-e2e-admin';
+
+interface LabEnv {
+  ssh: { user: string; port: number; key: string };
+  nodes: { name: string; ip: string; devices: string[] }[];
+}
+interface Topology {
+  clusters: { nodes: { node: { hostnames: { manage: string[]; storage: string[] }; zone: number }; devices: { name: string; destroydata: boolean }[] }[] }[];
+}
+
+/** scripts/lab of this checkout: found upwards from this file (bench/ when run by tsx, dist/bench/ when built). */
+function labScript(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const p = join(dir, 'scripts', 'lab');
+    if (existsSync(p)) return p;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------------------------ timing runner
+
+interface BatchTiming {
+  host: string;
+  kind: 'bricks' | 'gluster-create' | 'gluster-start' | 'other';
+  ms: number;
+}
+
+const isBrickBatch = (commands: NodeCommand[]) => commands.some((c) => c.argv.some((a) => a === 'lvcreate'));
+const isVolumeCreateBatch = (commands: NodeCommand[]) =>
+  commands.some((c) => c.argv[0] === 'gluster' && c.argv.includes('volume') && c.argv.includes('create') && !c.argv.includes('snapshot'));
+const isVolumeStart = (c: NodeCommand) => c.argv[0] === 'gluster' && c.argv.includes('volume') && c.argv[c.argv.length - 2] === 'start';
+
+/**
+ * Times node batches at the runner. The volume-create batch (create, sets, start) is run one
+ * command at a time — the same semantics as one batch: in order, stopping at the first failure
+ * that is not allowFailure — so that `volume start` gets its own time.
+ */
+class TimingRunner implements CommandRunner {
+  readonly timings: BatchTiming[] = [];
+
+  constructor(private readonly inner: CommandRunner) {}
+
+  async run(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
+    if (!isVolumeCreateBatch(commands)) {
+      const t0 = performance.now();
+      try {
+        return await this.inner.run(host, commands);
+      } finally {
+        this.timings.push({ host, kind: isBrickBatch(commands) ? 'bricks' : 'other', ms: performance.now() - t0 });
+      }
+    }
+    const results: CommandResult[] = [];
+    let createMs = 0;
+    try {
+      for (const c of commands) {
+        const t0 = performance.now();
+        try {
+          results.push(...(await this.inner.run(host, [c])));
+        } finally {
+          const ms = performance.now() - t0;
+          if (isVolumeStart(c)) this.timings.push({ host, kind: 'gluster-start', ms });
+          else createMs += ms;
+        }
+      }
+    } finally {
+      this.timings.push({ host, kind: 'gluster-create', ms: createMs });
+    }
+    return results;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------ HTTP
+
+function token(method: string, path: string): string {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const qsh = createHash('sha256').update(`${method}&${path}`).digest('hex');
+  const signing = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ exp: now + 300, iat: now, iss: 'admin', qsh })}`;
+  return `${signing}.${createHmac('sha256', ADMIN_KEY).update(signing).digest('base64url')}`;
+}
+
+class Client {
+  constructor(private readonly base: string) {}
+
+  async call(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(this.base + path, {
+      method,
+      headers: { Authorization: `bearer ${token(method, path)}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      redirect: 'manual',
+    });
+  }
+
+  /** Polls a queue location every `everyMs` until it is done; returns the final answer. */
+  async wait(location: string, everyMs = 20, timeoutMs = 600_000): Promise<Response> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.call('GET', location);
+      if (!(r.status === 200 && r.headers.get('x-pending') === 'true')) return r;
+      await r.arrayBuffer();
+      if (Date.now() > end) throw new Error(`${location} still pending after ${timeoutMs / 1000} s`);
+      await new Promise((res) => setTimeout(res, everyMs));
+    }
+  }
+
+  /** A 202 request followed to its end, which must be `status`; returns the final answer. */
+  async op(method: string, path: string, body: unknown, status: number): Promise<Response> {
+    const r = await this.call(method, path, body);
+    if (r.status !== 202) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    await r.arrayBuffer();
+    const done = await this.wait(r.headers.get('location')!, 100);
+    if (done.status !== status) throw new Error(`${method} ${path}: operation ended ${done.status}: ${await done.text()}`);
+    return done;
+  }
+}
+
+interface Loaded {
+  clusterId: string;
+  nodeIds: string[];
+  deviceIds: string[];
+}
+
+async function loadTopology(c: Client, topo: Topology): Promise<Loaded> {
+  const r = await c.call('POST', '/clusters', { file: true, block: true });
+  if (r.status !== 201) throw new Error(`POST /clusters: ${r.status} ${await r.text()}`);
+  const loaded: Loaded = { clusterId: ((await r.json()) as { id: string }).id, nodeIds: [], deviceIds: [] };
+  for (const n of topo.clusters[0]!.nodes) {
+    const done = await c.op('POST', '/nodes', { zone: n.node.zone, hostnames: n.node.hostnames, cluster: loaded.clusterId }, 303);
+    const nodeId = done.headers.get('location')!.split('/').pop()!;
+    loaded.nodeIds.push(nodeId);
+    for (const d of n.devices) await c.op('POST', '/devices', { name: d.name, node: nodeId, destroydata: d.destroydata }, 204);
+    const info = (await (await c.call('GET', `/nodes/${nodeId}`)).json()) as { devices: { id: string }[] };
+    loaded.deviceIds.push(...info.devices.map((d) => d.id));
+  }
+  return loaded;
+}
+
+/** Undoes the topology load (best effort on every item, so one failure does not strand the rest). */
+async function unloadTopology(c: Client, t: Loaded): Promise<string[]> {
+  const errors: string[] = [];
+  const attempt = async (what: string, f: () => Promise<unknown>) => {
+    try {
+      await f();
+    } catch (e) {
+      errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  for (const id of t.deviceIds) {
+    await attempt(`device ${id} offline`, () => c.op('POST', `/devices/${id}/state`, { state: 'offline' }, 204));
+    await attempt(`device ${id} failed`, () => c.op('POST', `/devices/${id}/state`, { state: 'failed' }, 204));
+    await attempt(`device ${id} delete`, () => c.op('DELETE', `/devices/${id}`, undefined, 204));
+  }
+  for (const id of t.nodeIds) await attempt(`node ${id} delete`, () => c.op('DELETE', `/nodes/${id}`, undefined, 204));
+  await attempt('cluster delete', async () => {
+    const r = await c.call('DELETE', `/clusters/${t.clusterId}`);
+    if (r.status !== 200) throw new Error(`${r.status} ${await r.text()}`);
+  });
+  return errors;
+}
+
+// ------------------------------------------------------------------------------------ benchmark
+
+interface Run {
+  total: number;
+  allocate: number;
+  bricks: number;
+  slowestNode: number;
+  glusterCreate: number;
+  start: number;
+  /** ops.phase('create-volume', 'gluster'): create + sets + start as Brickyard sees it. */
+  glusterPhase: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
 export async function runE2eLatency(): Promise<(string | number)[][]> {
   if (process.env.BENCH_LAB !== '1') {
-    return [['e2e create 1 GiB replica-3 on the lab', '-', '-', '-', 'skipped: set BENCH_LAB=1 with a lab up']];
+    return [[NAME, '-', '-', '-', 'skipped: set BENCH_LAB=1 with a lab up']];
   }
-  return [['e2e create 1 GiB replica-3 on the lab', '-', '-', '-', 'not implemented yet']];
+  const lab = labScript();
+  if (!lab) return [[NAME, '-', '-', '-', 'skipped: scripts/lab not found']];
+  if ((await execa(lab, ['is-up'], { reject: false })).exitCode !== 0) {
+    return [[NAME, '-', '-', '-', 'skipped: BENCH_LAB=1 but no lab is up (scripts/lab up 3 --disks 2)']];
+  }
+  const env = JSON.parse((await execa(lab, ['env', '--json'])).stdout) as LabEnv;
+  const topo = JSON.parse((await execa(lab, ['topology'])).stdout) as Topology;
+  const runs = Math.max(1, Number(process.env.BENCH_E2E_RUNS ?? 5));
+
+  const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-e2e-'));
+  const config = defaultConfig(dir);
+  config.auth.adminKey = ADMIN_KEY;
+  config.auth.userKey = 'bench-e2e-user';
+  config.glusterfs.executor = 'ssh';
+  config.glusterfs.commands.fstab = '/var/lib/heketi/fstab'; // the lab nodes' private fstab
+  config.glusterfs.sshexec = {
+    keyfile: env.ssh.key,
+    user: 'root',
+    port: env.ssh.port,
+    sudo: false,
+    options: ['StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null', 'LogLevel=ERROR'],
+    connectTimeoutSec: 5,
+  };
+  const runner = new TimingRunner(new SshRunner(config.glusterfs.sshexec));
+  let by: Brickyard | undefined;
+  let loaded: Loaded | undefined;
+  let client: Client | undefined;
+  const results: Run[] = [];
+  const notes: string[] = [];
+  try {
+    by = await createBrickyard(config, { runner });
+    const phases: { phase: string; seconds: number }[] = [];
+    const previous = by.ctx.ops.onOperationDone;
+    by.ctx.ops.onOperationDone = (type, phase, seconds, outcome) => {
+      previous?.(type, phase, seconds, outcome);
+      if (type === 'create-volume' && outcome === 'ok') phases.push({ phase, seconds });
+    };
+    await by.app.listen({ port: 0, host: '127.0.0.1' });
+    const c = (client = new Client(`http://127.0.0.1:${(by.app.server.address() as { port: number }).port}`));
+    loaded = await loadTopology(c, topo);
+
+    for (let i = 0; i < runs; i++) {
+      phases.length = 0;
+      const mark = runner.timings.length;
+      const t0 = performance.now();
+      const r = await c.call('POST', '/volumes', { size: 1, name: `bench_e2e_${i}`, durability: { type: 'replicate', replicate: { replica: 3 } } });
+      const t1 = performance.now();
+      if (r.status !== 202) throw new Error(`POST /volumes: ${r.status} ${await r.text()}`);
+      await r.arrayBuffer();
+      const done = await c.wait(r.headers.get('location')!);
+      const t2 = performance.now();
+      if (done.status !== 303) throw new Error(`volume create ended ${done.status}: ${await done.text()}`);
+      const t = runner.timings.slice(mark);
+      const perNode = new Map<string, number>();
+      for (const b of t.filter((x) => x.kind === 'bricks')) perNode.set(b.host, (perNode.get(b.host) ?? 0) + b.ms);
+      const phase = (p: string) => (phases.find((x) => x.phase === p)?.seconds ?? NaN) * 1000;
+      results.push({
+        total: t2 - t0,
+        allocate: t1 - t0,
+        bricks: phase('bricks'),
+        glusterPhase: phase('gluster'),
+        slowestNode: Math.max(...perNode.values()),
+        glusterCreate: t.filter((x) => x.kind === 'gluster-create').reduce((s, x) => s + x.ms, 0),
+        start: t.filter((x) => x.kind === 'gluster-start').reduce((s, x) => s + x.ms, 0),
+      });
+      const id = done.headers.get('location')!.split('/').pop()!;
+      await c.op('DELETE', `/volumes/${id}`, undefined, 204);
+    }
+  } catch (e) {
+    notes.push(`error: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    if (client && loaded) notes.push(...(await unloadTopology(client, loaded)));
+    await by?.close();
+    if (!by) await runner.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (results.length === 0) return [[NAME, '-', '-', '-', notes.join('; ').slice(0, 200) || 'no run completed']];
+
+  const m = (k: keyof Run) => median(results.map((r) => r[k]));
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const floor = m('slowestNode') + m('glusterCreate') + m('start');
+  const rows: (string | number)[][] = [
+    [`${NAME}: total (median of ${results.length})`, s(m('total')), '-', `${(m('total') / floor).toFixed(2)}x`, `<= 1.2x (slowest node bricks + create + start = ${s(floor)})`],
+    ['  e2e create: allocate (POST until 202)', `${m('allocate').toFixed(1)} ms`, '-', '-', ''],
+    ['  e2e create: bricks (all nodes in parallel)', s(m('bricks')), '-', '-', "ops.phase('create-volume','bricks')"],
+    ['  e2e create: slowest single node brick time', s(m('slowestNode')), '-', '-', 'longest brick batch of one node'],
+    ['  e2e create: gluster volume create (+ sets)', s(m('glusterCreate')), '-', '-', 'timed at the runner'],
+    ['  e2e create: gluster volume start', s(m('start')), '-', '-', 'timed at the runner'],
+    ['  e2e create: gluster phase (create+sets+start)', s(m('glusterPhase')), '-', '-', "ops.phase('create-volume','gluster')"],
+  ];
+  if (notes.length > 0) rows.push([`${NAME}: problems`, '-', '-', '-', notes.join('; ').slice(0, 200)]);
+  return rows;
 }

@@ -7,11 +7,10 @@
  *   BENCH_SECONDS                            duration of each HTTP workload (default 5)
  */
 import { createHmac, createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultConfig } from '../src/config.js';
-import { createBrickyard } from '../src/app.js';
 import { placeVolume } from '../src/allocator/place.js';
 import type { AllocCluster } from '../src/allocator/types.js';
 import { runFillBenchmark } from './fill.js';
@@ -41,13 +40,13 @@ async function call(t: Target, method: string, path: string, body?: unknown): Pr
   });
 }
 
-/** Follows the /queue protocol like the Go client, but polling every 2 ms. */
+/** Follows the /queue protocol like the Go client, but polling every 5 ms instead of 400 ms. */
 async function waitQueue(t: Target, location: string): Promise<Response> {
   for (;;) {
     const r = await call(t, 'GET', location);
     if (r.status === 200 && r.headers.get('x-pending') === 'true') {
       await r.arrayBuffer();
-      await new Promise((res) => setTimeout(res, 2));
+      await new Promise((res) => setTimeout(res, 5));
       continue;
     }
     return r;
@@ -153,17 +152,33 @@ async function main(): Promise<void> {
   const widths = [44, 14, 14, 10, 24];
   const fmt = (n: number, d = 1) => n.toFixed(d);
 
-  // (a) + (b): Brickyard over real HTTP with JWT, mock executor.
+  // (a) + (b): Brickyard over real HTTP with JWT, mock executor, in its own process so the load
+  // generator does not share its event loop.
   const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-'));
-  const config = defaultConfig(dir);
-  config.auth.adminKey = 'bench-admin';
-  config.auth.userKey = 'bench-user';
-  config.glusterfs.mock.deviceSizeGb = 4096;
-  const by = await createBrickyard(config);
-  await by.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = by.app.server.address() as { port: number };
-  const ours = await httpWorkloads({ url: `http://127.0.0.1:${addr.port}`, key: 'bench-admin' });
-  await by.close();
+  const port = 18000 + Math.floor(Math.random() * 2000);
+  const cfgFile = join(dir, 'heketi.json');
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({
+      port: String(port),
+      listen_address: '127.0.0.1',
+      jwt: { admin: { key: 'bench-admin' }, user: { key: 'bench-user' } },
+      glusterfs: { executor: 'mock', db: join(dir, 'bench.db'), loglevel: 'none', mock: { device_size_gb: 4096 } },
+    }),
+  );
+  const server = execa('node', [new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
+  const target = { url: `http://127.0.0.1:${port}`, key: 'bench-admin' };
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${target.url}/hello`)).ok) break;
+    } catch {
+      if (i > 200) throw new Error('bench server did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const ours = await httpWorkloads(target);
+  server.kill('SIGTERM');
+  await server;
   rmSync(dir, { recursive: true, force: true });
 
   let base: { creates: number; infos: number } | undefined;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # e2e.sh -- end-to-end tests against a real GlusterFS lab (npm run test:e2e).
 #
-# Brings up the lab (scripts/lab: LAB_NODES nodes, default 3, each with LAB_DISKS disks of
-# LAB_DISK_SIZE, default 2 x 10G), runs `vitest -c vitest.e2e.config.ts` with any arguments given
+# Brings up the lab (scripts/lab: LAB_NODES nodes, default 4, each with LAB_DISKS disks of
+# LAB_DISK_SIZE, default 2 x 10G; 4 nodes so that a replica-3 create can retry around a node whose
+# glusterd is down, test/e2e/lifecycle.e2e.test.ts step 7), runs `vitest -c vitest.e2e.config.ts` with any arguments given
 # here, and ALWAYS takes the lab down again on exit (EXIT trap), also after a failure or Ctrl-C.
 # Needs root on Linux; the first run apt-installs glusterfs, lvm2, openssh etc. (see scripts/lab).
 # The lab's location: GLAB_DIR / GLAB_NET / GLAB_NAME (defaults /tmp/glusterlab, 10.99.0, glab).
@@ -10,7 +11,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 LAB="$ROOT/scripts/lab"
-NODES=${LAB_NODES:-3}
+NODES=${LAB_NODES:-4}
 DISKS=${LAB_DISKS:-2}
 DISK_SIZE=${LAB_DISK_SIZE:-10G}
 export GLAB_DIR=${GLAB_DIR:-/tmp/glusterlab}

@@ -1525,6 +1525,19 @@ export class MockRunner implements CommandRunner {
         }
         return ok(xml ? this.volumeInfoXml(names) : this.volumeInfoText(names));
       }
+      case 'status': {
+        if (!vol) return this.glusterFail(xml, '', `Volume ${name} does not exist`);
+        if (vol.status !== 'Started') return this.glusterFail(xml, '', `Volume ${name} is not started`);
+        let body = `  <volStatus>\n    <volumes>\n      <volume>\n        <volName>${xmlEsc(name)}</volName>\n        <nodeCount>${vol.bricks.length}</nodeCount>\n`;
+        for (const b of vol.bricks) {
+          const r = this.resolveBrick(b);
+          const up = r !== undefined && !this.state.hosts[r.host]?.meta.down;
+          const at = b.indexOf(':/');
+          body += `        <node>\n          <hostname>${xmlEsc(b.slice(0, at))}</hostname>\n          <path>${xmlEsc(b.slice(at + 1))}</path>\n          <peerid>${hostUuid(b.slice(0, at))}</peerid>\n          <status>${up ? 1 : 0}</status>\n          <port>${up ? 49152 : 'N/A'}</port>\n        </node>\n`;
+        }
+        body += '      </volume>\n    </volumes>\n  </volStatus>\n';
+        return ok(this.xmlEnvelope(0, 0, '', body));
+      }
       case 'heal': {
         if (!vol) return this.glusterFail(xml, '', `Volume ${name} does not exist`);
         if (rest[1] !== 'info') return fail('Usage:\nvolume heal <VOLNAME> [info]', 1);

@@ -18,6 +18,7 @@ import {
   parseVgDisplay,
   parseVgsReport,
   parseVolumeInfoXml,
+  parseVolumeStatusXml,
   type GlusterVolume,
   type HealBrick,
   type LvRow,
@@ -52,6 +53,7 @@ import {
   planPeerProbe,
   planPvRemove,
   planRebalanceStart,
+  planVolumeStatus,
   planReplaceBrick,
   planRmdir,
   planSnapshotActivate,
@@ -238,6 +240,9 @@ function wrap(message: string, cause: unknown): Error {
   return new Error(message, { cause });
 }
 
+/** How long an expansion waits for its new bricks to come online before the rebalance. */
+const BRICK_ONLINE_WAIT_MS = 30_000;
+
 export class NodeOps {
   constructor(
     private readonly runner: CommandRunner,
@@ -394,7 +399,14 @@ export class NodeOps {
       }
     }
     const path = uuid !== '' ? `${PV_BY_ID_PREFIX}${uuid}` : (a.paths?.[0] ?? validateDevicePath(a.deviceName));
-    await this.deviceHandle(host, path);
+    try {
+      await this.deviceHandle(host, path);
+    } catch (e) {
+      // Without udev the by-id link does not exist: the device name still reaches the PV.
+      const name = validateDevicePath(a.deviceName);
+      if (path === name) throw e;
+      await this.deviceHandle(host, name);
+    }
     return parseVgDisplay(await this.out(host, planVgDisplay(this.cfg, a.deviceId)));
   }
 
@@ -503,7 +515,27 @@ export class NodeOps {
   /** add-brick groups, then `rebalance start` whose failure is ignored (§5.1). */
   async volumeExpand(manageHost: string, vol: VolumeRef, newBricks: HostBrick[]): Promise<void> {
     await this.run(manageHost, planAddBricks(this.cfg, vol.name, vol.durability, newBricks));
-    if (this.cfg.rebalanceOnExpansion) await this.run(manageHost, planRebalanceStart(this.cfg, vol.name)).catch(() => undefined);
+    if (!this.cfg.rebalanceOnExpansion) return;
+    // A rebalance started before the new brick processes listen fails on a node with "fix
+    // layout on / failed" (seen on real gluster); wait until gluster reports them online.
+    await this.waitBricksOnline(manageHost, vol.name, newBricks.map((b) => `${b.host}:${b.path}`), BRICK_ONLINE_WAIT_MS);
+    await this.run(manageHost, planRebalanceStart(this.cfg, vol.name)).catch(() => undefined);
+  }
+
+  /** Polls `volume status` until every named brick is online or the time is up (then carries on). */
+  private async waitBricksOnline(manageHost: string, name: string, bricks: string[], maxMs: number): Promise<boolean> {
+    const deadline = Date.now() + maxMs;
+    for (;;) {
+      try {
+        const status = parseVolumeStatusXml(await this.out(manageHost, planVolumeStatus(this.cfg, name)));
+        const online = new Set(status.filter((b) => b.online).map((b) => b.name));
+        if (bricks.every((b) => online.has(b))) return true;
+      } catch {
+        /* status can fail while glusterd updates the volume; try again */
+      }
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 
   /** All volumes, or the one named. */

@@ -179,6 +179,22 @@ export interface GlusterVolume {
   options: Record<string, string>;
 }
 
+export interface BrickStatus {
+  /** `host:path` */
+  name: string;
+  online: boolean;
+}
+
+/** Brick processes of `gluster volume status <vol> --xml` (daemons such as the self-heal one are left out). */
+export function parseVolumeStatusXml(xml: string): BrickStatus[] {
+  const r = parseGlusterOpResult(xml);
+  if (r.opRet !== 0) throw new Error(r.opErrstr || `gluster returned opRet ${r.opRet}`);
+  const volume = xmlChild(xmlChild(xmlChild(r.root, 'volStatus'), 'volumes'), 'volume');
+  return xmlChildren(volume, 'node')
+    .filter((n) => xmlText(n, 'path').startsWith('/'))
+    .map((n) => ({ name: `${xmlText(n, 'hostname')}:${xmlText(n, 'path')}`, online: xmlText(n, 'status') === '1' }));
+}
+
 /** `gluster volume info [<vol>] --xml`. Throws `opErrstr` when gluster reports a failure. */
 export function parseVolumeInfoXml(xml: string): GlusterVolume[] {
   const r = parseGlusterOpResult(xml);

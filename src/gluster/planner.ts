@@ -377,6 +377,10 @@ export function planReplaceBrick(cfg: NodeCommandConfig, name: string, oldBrick:
   return [gluster(cfg, 'volume', 'replace-brick', validateVolumeName(name), `${o.host}:${o.path}`, `${n.host}:${n.path}`, 'commit', 'force')];
 }
 
+export function planVolumeStatus(cfg: NodeCommandConfig, name: string): NodeCommand[] {
+  return [gluster(cfg, 'volume', 'status', validateVolumeName(name), '--xml')];
+}
+
 export function planVolumeInfo(cfg: NodeCommandConfig, name?: string): NodeCommand[] {
   return [name === undefined ? gluster(cfg, 'volume', 'info', '--xml') : gluster(cfg, 'volume', 'info', validateVolumeName(name), '--xml')];
 }

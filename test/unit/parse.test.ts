@@ -444,3 +444,54 @@ garbage line
     });
   });
 });
+
+describe('parseVolumeStatusXml', () => {
+  it('lists brick processes with their online state, leaving daemons out', async () => {
+    const { parseVolumeStatusXml } = await import('../../src/gluster/parse.js');
+    const xml = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<cliOutput>
+  <opRet>0</opRet>
+  <opErrno>0</opErrno>
+  <opErrstr/>
+  <volStatus>
+    <volumes>
+      <volume>
+        <volName>vr</volName>
+        <nodeCount>3</nodeCount>
+        <node>
+          <hostname>10.99.0.11</hostname>
+          <path>/var/lib/heketi/mounts/vg_a/brick_b/brick</path>
+          <peerid>6dd3b5af-c03e-4524-8f7f-b59871ce5cee</peerid>
+          <status>1</status>
+          <port>49152</port>
+          <ports><tcp>49152</tcp><rdma>N/A</rdma></ports>
+          <pid>2210</pid>
+        </node>
+        <node>
+          <hostname>10.99.0.12</hostname>
+          <path>/var/lib/heketi/mounts/vg_c/brick_d/brick</path>
+          <peerid>3c6800bb-c037-43e3-ad1b-17ec3c0b6a23</peerid>
+          <status>0</status>
+          <port>N/A</port>
+          <ports><tcp>N/A</tcp><rdma>N/A</rdma></ports>
+          <pid>-1</pid>
+        </node>
+        <node>
+          <hostname>Self-heal Daemon</hostname>
+          <path>localhost</path>
+          <peerid>6dd3b5af-c03e-4524-8f7f-b59871ce5cee</peerid>
+          <status>1</status>
+          <port>N/A</port>
+          <pid>2230</pid>
+        </node>
+        <tasks/>
+      </volume>
+    </volumes>
+  </volStatus>
+</cliOutput>`;
+    expect(parseVolumeStatusXml(xml)).toEqual([
+      { name: '10.99.0.11:/var/lib/heketi/mounts/vg_a/brick_b/brick', online: true },
+      { name: '10.99.0.12:/var/lib/heketi/mounts/vg_c/brick_d/brick', online: false },
+    ]);
+  });
+});
