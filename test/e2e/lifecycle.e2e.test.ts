@@ -46,7 +46,6 @@ import {
   unmountAll,
   waitPeersConnected,
   waitRebalance,
-  WaitAbort,
   type LabEnv,
   type LabNode,
   type MountInfo,
@@ -537,22 +536,10 @@ describe.skipIf(!L).sequential('Brickyard on real GlusterFS: ssh executor', () =
     expect([g.type, g.count]).toEqual(['Distributed-Replicate', '2 x 3 = 6']);
     // the new replica set is the last three gluster bricks
     expect(g.bricks.slice(3).map((b) => `${b.host}:${b.path}`).sort()).toEqual(added.map((b) => `${labNodeOf(topo, b.node).ip}:${b.path}`).sort());
-    // Brickyard started a rebalance (rebalance_on_expansion); let it finish.
-    // KNOWN BUG (kept visible, not failing the run): Brickyard, like Heketi, runs `rebalance start`
-    // right after `add-brick`, before the new brick processes accept connections; the rebalance
-    // process of some node then fails at once ("fix layout on / failed [Transport endpoint is not
-    // connected]", subvol-down=1) and Brickyard ignores that. Seen in 3 of 4 runs on 3 nodes. An
-    // operator would start the rebalance again; so does this test, after saying so. Make this a hard
-    // failure once Brickyard waits for the new bricks to be online before starting the rebalance.
+    // Brickyard started a rebalance (rebalance_on_expansion) once gluster reported the new bricks
+    // online (starting it right after add-brick failed on a node with "fix layout on / failed").
     const nodes = L!.nodes.map((n) => n.name);
-    try {
-      await waitRebalance(nodes[0]!, v.name, nodes);
-    } catch (e) {
-      if (!(e instanceof WaitAbort)) throw e;
-      console.warn(`KNOWN BUG: the rebalance Brickyard started after add-brick failed; starting it again.\n${e.message}`);
-      await gluster(nodes[0]!, 'volume', 'rebalance', v.name, 'start');
-      await waitRebalance(nodes[0]!, v.name, nodes);
-    }
+    await waitRebalance(nodes[0]!, v.name, nodes);
     await readBack(srv, v);
     for (let i = 0; i < 24; i++) await writeRandom(v, `after-${String(i).padStart(2, '0')}`, 64 * 1024);
     const newSet = await Promise.all(added.map((b) => brickFiles(topo, b, 'after-')));
