@@ -83,7 +83,14 @@ async function throughput(concurrency: number, op: () => Promise<boolean>): Prom
   return { perSec: ok / ((performance.now() - start) / 1000), ok, failed };
 }
 
-async function httpWorkloads(t: Target): Promise<{ creates: number; infos: number }> {
+async function httpWorkloads(t: Target): Promise<{ creates: number; infos: number; hello: number }> {
+  // Calibration: the cheapest route (no auth, no DB) with the same client and concurrency shows
+  // what this machine and client can do at all; compare the other rows to it.
+  const hello = await throughput(16, async () => {
+    const r = await fetch(`${t.url}/hello`);
+    await r.arrayBuffer();
+    return r.ok;
+  });
   // Many large devices so the create workload never runs out of space.
   await setupTopology(t, 6, 8);
   const create = await throughput(8, async () => {
@@ -103,7 +110,7 @@ async function httpWorkloads(t: Target): Promise<{ creates: number; infos: numbe
     await r.arrayBuffer();
     return r.status === 200;
   });
-  return { creates: create.perSec, infos: info.perSec };
+  return { creates: create.perSec, infos: info.perSec, hello: hello.perSec };
 }
 
 function placementBenchmark(): { ms: number; bricks: number } {
@@ -181,11 +188,12 @@ async function main(): Promise<void> {
   await server;
   rmSync(dir, { recursive: true, force: true });
 
-  let base: { creates: number; infos: number } | undefined;
+  let base: { creates: number; infos: number; hello: number } | undefined;
   if (process.env.BENCH_BASELINE_URL) {
     base = await httpWorkloads({ url: process.env.BENCH_BASELINE_URL, key: process.env.BENCH_BASELINE_KEY ?? '' });
   }
   const ratio = (a: number, b?: number) => (b ? `${fmt(a / b, 2)}x` : '-');
+  results.push(['calibration: GET /hello/s (no auth, conc. 16)', fmt(ours.hello), base ? fmt(base.hello) : '-', ratio(ours.hello, base?.hello), 'machine + client ceiling']);
   results.push(['volume creates/s (HTTP+JWT, conc. 8, mock)', fmt(ours.creates), base ? fmt(base.creates) : '-', ratio(ours.creates, base?.creates), '>= 270/s (Heketi 27/s)']);
   results.push(['volume info/s (conc. 16)', fmt(ours.infos), base ? fmt(base.infos) : '-', ratio(ours.infos, base?.infos), '>= 2x Heketi (479/s)']);
 
