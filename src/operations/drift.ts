@@ -200,9 +200,15 @@ function analyze(db: DbView, exams: NodeExamination[]): Analysis {
       item('node-unreachable', node.id, `node ${node.manage_hostname} could not be examined: ${error ?? 'no report'}`);
       continue;
     }
-    for (const e of report.errors) item('examine-error', node.id, `${node.manage_hostname}: ${e}`);
+    // A node on which no brick was ever made may have no fstab file yet (a dedicated fstab path,
+    // created by the first brick): that is an empty fstab, not an examine error.
+    const noFstab = report.errors.filter((e) => /^fstab: .*No such file or directory/.test(e));
+    if (noFstab.length > 0 && report.fstab === undefined) report.fstab = [];
+    for (const e of report.errors) if (!noFstab.includes(e)) item('examine-error', node.id, `${node.manage_hostname}: ${e}`);
     const devices = [...db.devices.values()].filter((d) => d.node_id === node.id);
     const bricks = db.bricks.filter((b) => b.node_id === node.id);
+    // Mount points of this node's bricks: a mount or fstab line for a brick of another node is unknown here.
+    const nodeMounts = new Set(bricks.map((b) => brickMount(b.path)));
 
     // ---- volume groups
     if (report.vgs) {
@@ -274,7 +280,7 @@ function analyze(db: DbView, exams: NodeExamination[]): Analysis {
         else if (m.device !== dev && !isGlusterdManagedMount(mp)) item('mount-mismatch', node.id, `brick ${b.id}: ${mp} has ${m.device} mounted, expected ${dev}`);
       }
       for (const m of report.mounts) {
-        if (!m.mountPoint.startsWith(`${HEKETI_MOUNTS}/`) || db.knownMounts.has(m.mountPoint)) continue;
+        if (!m.mountPoint.startsWith(`${HEKETI_MOUNTS}/`) || nodeMounts.has(m.mountPoint)) continue;
         const mm = MOUNT_RE.exec(m.mountPoint);
         item('mount-unknown', node.id, `${m.device} mounted on ${m.mountPoint} belongs to no brick in the database`);
         if (mm && !db.brickIds.has(mm[2]!)) leftover(node, mm[2]!, mm[1]!, `mount ${m.mountPoint}`);
@@ -289,7 +295,7 @@ function analyze(db: DbView, exams: NodeExamination[]): Analysis {
         if (fields[0]?.startsWith('#') || fields.length < 2) continue;
         const mp = fields[1]!;
         points.add(mp);
-        if (!mp.startsWith(`${HEKETI_MOUNTS}/`) || db.knownMounts.has(mp)) continue;
+        if (!mp.startsWith(`${HEKETI_MOUNTS}/`) || nodeMounts.has(mp)) continue;
         const mm = MOUNT_RE.exec(mp);
         item('fstab-unknown', node.id, `fstab line "${line.trim()}" belongs to no brick in the database`);
         if (mm && !db.brickIds.has(mm[2]!)) leftover(node, mm[2]!, mm[1]!, `fstab line for ${mp}`);
