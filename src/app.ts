@@ -94,11 +94,26 @@ export async function createBrickyard(config: Config, opts: CreateOptions = {}):
   if (opts.logger) app.log.level = pinoLevel(config.glusterfs.loglevel);
   prepareRecovery(ctx);
   const recovery = recoverOperations(ctx).catch((e) => app.log.error({ err: e }, 'recovery failed'));
+  // Heketi's background cleaner: operations whose undo failed (a node was down) are retried
+  // later without anyone calling /operations/pending/cleanup.
+  const cleaner = config.glusterfs.cleaner;
+  const cleanOnce = () => {
+    void recoverOperations(ctx).catch((e) => app.log.warn({ err: e }, 'background cleanup failed'));
+  };
+  const timers: NodeJS.Timeout[] = [];
+  if (cleaner.enabled) {
+    const first = setTimeout(() => {
+      cleanOnce();
+      timers.push(setInterval(cleanOnce, cleaner.refreshSec * 1000).unref());
+    }, cleaner.startSec * 1000);
+    timers.push(first.unref());
+  }
   return {
     app,
     ctx,
     recovery,
     async close() {
+      for (const t of timers) clearTimeout(t);
       await app.close();
       await recovery;
       await ctx.ops.idle();

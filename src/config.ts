@@ -75,6 +75,8 @@ export interface Config {
     sshexec: SshExecConfig;
     kubeexec: KubeExecConfig;
     mock: { deviceSizeGb: number; delayMs: number };
+    /** Retries failed/stale operations in the background (Heketi's background cleaner). */
+    cleaner: { enabled: boolean; startSec: number; refreshSec: number };
   };
 }
 
@@ -131,6 +133,7 @@ export function defaultConfig(dataDir = './data'): Config {
       sshexec: { keyfile: '', user: 'heketi', port: 22, sudo: false, options: [], connectTimeoutSec: 10 },
       kubeexec: { namespace: '', glusterDaemonset: false, usePodNames: false, kubectl: 'kubectl', disableTimeoutPrefix: false },
       mock: { deviceSizeGb: 500, delayMs: 0 },
+      cleaner: { enabled: true, startSec: 60, refreshSec: 3600 },
     },
   };
 }
@@ -244,10 +247,11 @@ function applyFile(cfg: Config, text: string, file: string, warnings: string[]):
     gl.int('block_hosting_volume_size', (v) => v > 0 && (g.blockHostingVolumeSize = v));
     gl.string('block_hosting_volume_options', (v) => (g.blockHostingVolumeOptions = v));
     gl.int('max_inflight_operations', (v) => v > 0 && (g.maxInflightOperations = v), 0);
-    for (const k of ['disable_monitor_gluster_nodes', 'disable_background_cleaner']) gl.bool(k, () => undefined);
-    for (const k of ['refresh_time_monitor_gluster_nodes', 'start_time_monitor_gluster_nodes', 'refresh_time_background_cleaner', 'start_time_background_cleaner']) {
-      gl.int(k, () => undefined, 0);
-    }
+    gl.bool('disable_monitor_gluster_nodes', () => undefined);
+    gl.bool('disable_background_cleaner', (v) => (g.cleaner.enabled = !v));
+    gl.int('start_time_background_cleaner', (v) => v > 0 && (g.cleaner.startSec = v), 0);
+    gl.int('refresh_time_background_cleaner', (v) => v > 0 && (g.cleaner.refreshSec = v), 0);
+    for (const k of ['refresh_time_monitor_gluster_nodes', 'start_time_monitor_gluster_nodes']) gl.int(k, () => undefined, 0);
     const retry = gl.object('operation_retry_limits');
     retry?.int('volume_create', (v) => (g.volumeCreateRetries = v), 0);
     retry?.reportUnknown();
@@ -389,6 +393,7 @@ function applyEnv(cfg: Config, env: NodeJS.ProcessEnv, warnings: string[]): void
   bool('HEKETI_DEBUG_UMOUNT_FAILURES', (v) => (c.debugUmountFailures = v));
   str('HEKETI_BLOCK_VOLUME_DEFAULT_PREALLOC', (v) => (c.blockPrealloc = /^[a-zA-Z0-9_-]+$/.test(v) ? v : 'full'));
   str('HEKETI_GLUSTERAPP_REBALANCE_ON_EXPANSION', (v) => (c.rebalanceOnExpansion = v !== 'false'));
+  str('HEKETI_DISABLE_BACKGROUND_CLEANER', (v) => (g.cleaner.enabled = v !== 'true'));
   str('HEKETI_KUBE_NAMESPACE', (v) => (g.kubeexec.namespace = v));
   bool('HEKETI_KUBE_GLUSTER_DAEMONSET', (v) => (g.kubeexec.glusterDaemonset = v));
   bool('HEKETI_KUBE_USE_POD_NAMES', (v) => (g.kubeexec.usePodNames = v));

@@ -26,7 +26,16 @@ export function prepareRecovery(ctx: AppContext): number {
  * cleaned by its handler and dropped from the journal; a failing clean leaves it `failed` for a
  * later retry (POST /operations/pending/cleanup or the next start).
  */
-export async function recoverOperations(ctx: AppContext, only?: Set<string>): Promise<{ cleaned: number; failed: number }> {
+let inProgress: Promise<unknown> = Promise.resolve();
+
+/** Serialised: the start-up recovery, the background cleaner and /cleanup never clean one op twice. */
+export function recoverOperations(ctx: AppContext, only?: Set<string>): Promise<{ cleaned: number; failed: number }> {
+  const run = inProgress.then(() => recoverNow(ctx, only));
+  inProgress = run.catch(() => undefined);
+  return run;
+}
+
+async function recoverNow(ctx: AppContext, only?: Set<string>): Promise<{ cleaned: number; failed: number }> {
   let cleaned = 0;
   let failed = 0;
   for (const op of listOperations(ctx.db)) {

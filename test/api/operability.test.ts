@@ -174,3 +174,24 @@ describe('db import endpoint', () => {
     expect((await s.post('/db/import', '{')).status).toBe(422);
   });
 });
+
+describe('background cleaner', () => {
+  it('retries a failed operation by itself once its node is back', async () => {
+    s = await startTestServer((c) => {
+      c.glusterfs.cleaner.startSec = 1;
+      c.glusterfs.cleaner.refreshSec = 1;
+    });
+    await topology(s, 3);
+    // A create whose undo cannot reach a node: the operation stays `failed`.
+    s.runner.failNext({ match: /volume create/, stderr: 'volume create: failed', times: 10 });
+    s.runner.setHostDown('node2', true);
+    const r = await s.post('/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } });
+    expect((await s.wait(r.headers.location)).status).toBe(500);
+    expect((await s.get('/operations')).body).toMatchObject({ failed: 1 });
+    s.runner.setHostDown('node2', false);
+    for (let i = 0; i < 100 && (await s.get('/operations')).body.total > 0; i++) await new Promise((res) => setTimeout(res, 100));
+    expect((await s.get('/operations')).body).toMatchObject({ total: 0, failed: 0 });
+    expect(JSON.stringify(s.runner.snapshot())).not.toMatch(/brick_[0-9a-f]{32}/);
+    expect((await s.get('/db/check')).body.totalinconsistencies).toBe(0);
+  });
+});
