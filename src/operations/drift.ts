@@ -19,6 +19,8 @@ import type { ExamineReport } from '../gluster/nodeops.js';
 import type { GlusterVolume } from '../gluster/parse.js';
 import { HEKETI_MOUNTS, dmDevNode, isGlusterdManagedMount, mountPointOf } from '../gluster/planner.js';
 import { stmt } from '../store/stmt.js';
+import type { DeviceRow, NodeRow } from '../store/topology.js';
+import type { BrickRow, VolumeRow } from '../store/volumes.js';
 
 export interface DriftItem {
   /** e.g. `volume-missing`, `lv-unknown`, `size-mismatch` (see KINDS in the docs). */
@@ -40,39 +42,11 @@ export interface RepairResult {
 
 // ---------------------------------------------------------------------------------- DB view
 
-interface NodeR {
-  id: string;
-  cluster_id: string;
-  manage_hostname: string;
-  storage_hostname: string;
-  pending_op: string | null;
-}
-interface DeviceR {
-  id: string;
-  node_id: string;
-  name: string;
-  extent_size: number;
-  pending_op: string | null;
-}
-interface VolumeR {
-  id: string;
-  cluster_id: string;
-  name: string;
-  pending_op: string | null;
-}
-interface BrickR {
-  id: string;
-  volume_id: string;
-  device_id: string;
-  node_id: string;
-  path: string;
-  size: number;
-  tp_size: number;
-  lv_name: string;
-  thin_pool: string;
-  position: number;
-  pending_op: string | null;
-}
+// Only the columns the comparison reads, typed from the store's rows.
+type NodeR = Pick<NodeRow, 'id' | 'cluster_id' | 'manage_hostname' | 'storage_hostname' | 'pending_op'>;
+type DeviceR = Pick<DeviceRow, 'id' | 'node_id' | 'name' | 'extent_size' | 'pending_op'>;
+type VolumeR = Pick<VolumeRow, 'id' | 'cluster_id' | 'name' | 'pending_op'>;
+type BrickR = Pick<BrickRow, 'id' | 'volume_id' | 'device_id' | 'node_id' | 'path' | 'size' | 'tp_size' | 'lv_name' | 'thin_pool' | 'position' | 'pending_op'>;
 
 interface DbView {
   nodes: NodeR[];

@@ -13,6 +13,9 @@
  * Objects of pending operations are tolerated (known, but not required to exist).
  */
 import Database from 'better-sqlite3';
+import { dmDevNode } from '../../src/gluster/planner.js';
+import type { DeviceRow, NodeRow } from '../../src/store/topology.js';
+import type { BrickRow, VolumeRow } from '../../src/store/volumes.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { DB } from '../../src/store/db.js';
 import type { HostState, MockState, PoolState } from '../../src/gluster/mock.js';
@@ -56,38 +59,11 @@ export function openDbReadonly(path: string): DB {
   return new Database(path, { readonly: true, fileMustExist: true });
 }
 
-interface NodeR {
-  id: string;
-  manage_hostname: string;
-  storage_hostname: string;
-  pending_op: string | null;
-}
-interface DeviceR {
-  id: string;
-  node_id: string;
-  name: string;
-  pending_op: string | null;
-}
-interface VolumeR {
-  id: string;
-  name: string;
-  pending_op: string | null;
-}
-interface BrickR {
-  id: string;
-  volume_id: string;
-  device_id: string;
-  node_id: string;
-  path: string;
-  size: number;
-  tp_size: number;
-  lv_name: string;
-  thin_pool: string;
-  position: number;
-  pending_op: string | null;
-}
+type NodeR = Pick<NodeRow, 'id' | 'manage_hostname' | 'storage_hostname' | 'pending_op'>;
+type DeviceR = Pick<DeviceRow, 'id' | 'node_id' | 'name' | 'pending_op'>;
+type VolumeR = Pick<VolumeRow, 'id' | 'name' | 'pending_op'>;
+type BrickR = Pick<BrickRow, 'id' | 'volume_id' | 'device_id' | 'node_id' | 'path' | 'size' | 'tp_size' | 'lv_name' | 'thin_pool' | 'position' | 'pending_op'>;
 
-const dmDev = (vg: string, lv: string) => `/dev/mapper/${vg.replace(/-/g, '--')}-${lv.replace(/-/g, '--')}`;
 const mountOf = (path: string) => (path.endsWith('/brick') ? path.slice(0, -'/brick'.length) : path);
 
 /** Every difference between the DB and the mock's nodes, as readable lines ([] = in sync). */
@@ -141,7 +117,7 @@ export function compareDbWithNodes(db: DB, state: MockState): string[] {
       knownLvs.add(`vg_${b.device_id}/${lv}`);
       knownLvs.add(`vg_${b.device_id}/${b.thin_pool}`);
       knownMounts.add(mountOf(b.path));
-      knownFs.add(dmDev(`vg_${b.device_id}`, lv));
+      knownFs.add(dmDevNode(`vg_${b.device_id}`, lv));
     }
 
     // devices: VG + PV
@@ -169,7 +145,7 @@ export function compareDbWithNodes(db: DB, state: MockState): string[] {
       const lv = hs.lvs[`${vg}/${lvName}`];
       const tp = hs.lvs[`${vg}/${b.thin_pool}`];
       const mp = mountOf(b.path);
-      const dev = dmDev(vg, lvName);
+      const dev = dmDevNode(vg, lvName);
       const tag = `${where}: brick ${b.id}`;
       if (!lv || lv.kind !== 'thin') problems.push(`${tag}: thin LV ${vg}/${lvName} missing`);
       else {
