@@ -23,7 +23,7 @@ import { dbRoutes } from './api/db.js';
 import { openapiRoutes } from './api/openapi.js';
 import { stateRoutes } from './api/state.js';
 import { evictBrick } from './volumes/evict.js';
-import { prepareRecovery, recoverOperations } from './operations/recovery.js';
+import { prepareRecovery, recoverAtStart, recoverOperations } from './operations/recovery.js';
 import './topology/recovery.js';
 import './volumes/lifecycle.js';
 import './volumes/clone.js';
@@ -93,7 +93,7 @@ export async function createBrickyard(config: Config, opts: CreateOptions = {}):
   ctx.evictBrick = (brickId, healcheck) => evictBrick(ctx, brickId, healcheck);
   if (opts.logger) app.log.level = pinoLevel(config.glusterfs.loglevel);
   prepareRecovery(ctx);
-  const recovery = recoverOperations(ctx).catch((e) => app.log.error({ err: e }, 'recovery failed'));
+  const recovery = recoverAtStart(ctx).catch((e) => app.log.error({ err: e }, 'recovery failed'));
   // Heketi's background cleaner: operations whose undo failed (a node was down) are retried
   // later without anyone calling /operations/pending/cleanup.
   const cleaner = config.glusterfs.cleaner;

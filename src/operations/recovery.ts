@@ -13,6 +13,19 @@ export function registerRecovery(type: string, handler: RecoveryHandler): void {
 }
 
 /**
+ * Start-up recovery: a killed server can leave node commands still running (an ssh session
+ * outlives its client for a while), so a clean that fails is retried a few times before the
+ * operation is marked failed and left to the background cleaner.
+ */
+export async function recoverAtStart(ctx: AppContext, delaysMs = [2000, 5000, 10000]): Promise<void> {
+  let r = await recoverOperations(ctx, undefined, { markFailed: delaysMs.length === 0 });
+  for (let i = 0; i < delaysMs.length && r.failed > 0; i++) {
+    await new Promise((res) => setTimeout(res, delaysMs[i]).unref());
+    r = await recoverOperations(ctx, undefined, { markFailed: i === delaysMs.length - 1 });
+  }
+}
+
+/**
  * Called once at start, before serving: work of an earlier process can never finish, so its
  * queue entries become 500s and its operations are marked stale.
  */
@@ -29,13 +42,13 @@ export function prepareRecovery(ctx: AppContext): number {
 let inProgress: Promise<unknown> = Promise.resolve();
 
 /** Serialised: the start-up recovery, the background cleaner and /cleanup never clean one op twice. */
-export function recoverOperations(ctx: AppContext, only?: Set<string>): Promise<{ cleaned: number; failed: number }> {
-  const run = inProgress.then(() => recoverNow(ctx, only));
+export function recoverOperations(ctx: AppContext, only?: Set<string>, opts: { markFailed?: boolean } = {}): Promise<{ cleaned: number; failed: number }> {
+  const run = inProgress.then(() => recoverNow(ctx, only, opts.markFailed ?? true));
   inProgress = run.catch(() => undefined);
   return run;
 }
 
-async function recoverNow(ctx: AppContext, only?: Set<string>): Promise<{ cleaned: number; failed: number }> {
+async function recoverNow(ctx: AppContext, only: Set<string> | undefined, markFailed: boolean): Promise<{ cleaned: number; failed: number }> {
   let cleaned = 0;
   let failed = 0;
   for (const op of listOperations(ctx.db)) {
@@ -52,7 +65,7 @@ async function recoverNow(ctx: AppContext, only?: Set<string>): Promise<{ cleane
       cleaned++;
       ctx.ops.log.info({ op: op.id, type: op.type }, 'recovered interrupted operation');
     } catch (e) {
-      setOperationStatus(ctx.db, op.id, 'failed');
+      if (markFailed) setOperationStatus(ctx.db, op.id, 'failed');
       failed++;
       ctx.ops.log.warn({ op: op.id, type: op.type, err: errorText(e) }, 'could not recover operation; marked failed');
     }
