@@ -2,7 +2,7 @@ import type { RouteModule } from './server.js';
 import { pinoLevel } from './server.js';
 import { sendEmpty, sendJson, sendText } from './http.js';
 import { LOG_LEVELS, type AdminState, type LogLevel } from '../config.js';
-import { parseJsonText } from './decode.js';
+import { parseJsonText } from '../core/decode.js';
 
 /** These two endpoints report Go's JSON error text after a different prefix (heketi-api.md §1.4). */
 function parseLoose(raw: string | undefined): { ok: true; value: unknown } | { ok: false; message: string } {

@@ -8,7 +8,7 @@ import { HttpError } from '../errors.js';
 import { authenticate, requestPath, type Issuer } from '../auth/jwt.js';
 import { OperationRunner } from '../operations/runner.js';
 import { sendEmpty, sendRedirect, sendText } from './http.js';
-import { HEX_ID } from './validation.js';
+import { HEX_ID } from '../core/validation.js';
 
 /** What every route handler gets: configuration, the store, the executor and the operation runner. */
 export interface AppContext {

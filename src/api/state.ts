@@ -1,5 +1,5 @@
 import type { RouteModule } from './server.js';
-import { decodeBody } from './decode.js';
+import { decodeBody } from '../core/decode.js';
 import { sendIndentedJson, sendJson } from './http.js';
 import { exportDump } from '../store/dump.js';
 import { driftReport, examineGluster, repairDrift } from '../operations/drift.js';

@@ -8,8 +8,8 @@
  * interrupted one is cleaned by the recovery handlers registered at the end of this module.
  */
 import type { AppContext } from '../api/server.js';
-import type { Decoded } from '../api/decode.js';
-import { MSG, throwIfInvalid, type FieldErrors } from '../api/validation.js';
+import type { Decoded } from '../core/decode.js';
+import { MSG, throwIfInvalid, type FieldErrors } from '../core/validation.js';
 import { HttpError, IN_USE, badRequest, errorText, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { DB } from '../store/db.js';
