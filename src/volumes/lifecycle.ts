@@ -1,4 +1,4 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { HttpError, IN_USE, badRequest, conflict, errorText, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { tx, stmt } from '../store/stmt.js';
@@ -19,7 +19,7 @@ import {
   type VolumeRow,
 } from '../store/volumes.js';
 import { CHANGE, deleteOperation, insertOperation, markCommitted, recordStep, setOperationStatus } from '../operations/journal.js';
-import { registerRecovery } from '../operations/recovery.js';
+import { registerRecovery } from '../recovery/interrupted.js';
 import type { Slot, WorkResult } from '../operations/runner.js';
 import { minimumVolumeSizeKiB, KiB_PER_GiB } from '../allocator/sizing.js';
 import type { Placement } from '../allocator/types.js';
