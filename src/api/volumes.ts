@@ -23,8 +23,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
 
   app.post('/volumes', async (req, reply) => {
-    const body = decodeBody(req.rawBody, VOLUME_CREATE);
-    validateVolumeCreate(body);
+    const body = validateVolumeCreate(decodeBody(req.rawBody, VOLUME_CREATE));
     checkVolumeCreateTargets(ctx, body);
     const slot = ctx.ops.acquire();
     try {
@@ -39,8 +38,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
 
   // Brickyard's dry run: the placement a create would make, or why it cannot, reserving nothing.
   app.post('/volumes/plan', async (req, reply) => {
-    const body = decodeBody(req.rawBody, VOLUME_CREATE);
-    validateVolumeCreate(body);
+    const body = validateVolumeCreate(decodeBody(req.rawBody, VOLUME_CREATE));
     checkVolumeCreateTargets(ctx, body);
     const plan = planVolumeCreate(ctx, body, body.name || 'vol_<new>');
     if ('error' in plan) return sendJson(reply, 200, { feasible: false, error: plan.error, reasons: plan.reasons });

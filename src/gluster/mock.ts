@@ -247,14 +247,22 @@ function lvOfDevNode(dev: string): [string, string] | undefined {
   return undefined;
 }
 
-/** Minimal LVM-style option parser: `valued` names take a value (`--x v`, `--x=v`, `-x v`). */
+/**
+ * Minimal getopt-style option parser: `valued` names take a value (`--x v`, `--x=v`, `-x v`); a
+ * bare `--` ends the options, as in every getopt tool, so what follows is an operand even when it
+ * starts with `-`.
+ */
 function parseOpts(args: string[], valued: Set<string>): { opts: Map<string, string>; flags: Map<string, number>; pos: string[]; bad?: string } {
   const opts = new Map<string, string>();
   const flags = new Map<string, number>();
   const pos: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a.startsWith('--') && a.length > 2) {
+    if (a === '--') {
+      pos.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
       if (eq > 0) opts.set(name, a.slice(eq + 1));
@@ -273,6 +281,10 @@ function parseOpts(args: string[], valued: Set<string>): { opts: Map<string, str
   }
   return { opts, flags, pos };
 }
+
+/** gluster's keywords that cannot name a volume (cli-cmd-parser.c cli_validate_volname). */
+const RESERVED_VOLUME_NAMES = new Set(['volume', 'type', 'subvolumes', 'option', 'end-volume', 'all', 'volume_not_in_ring', 'description', 'force', 'snap-max-hard-limit', 'snap-max-soft-limit', 'auto-delete', 'activate-on-create']);
+const VOLUME_CREATE_USAGE = 'Usage:\nvolume create <NEW-VOLNAME> [[replica <COUNT> [arbiter <COUNT>]]|[replica 2 thin-arbiter 1]] [disperse [<COUNT>]] [disperse-data <COUNT>] [redundancy <COUNT>] [transport <tcp|rdma|tcp,rdma>] <NEW-BRICK> <TA-BRICK>... [force]';
 
 // ---------------------------------------------------------------------------------- the runner
 
@@ -712,8 +724,9 @@ export class MockRunner implements CommandRunner {
   }
 
   private mkdirCmd(host: string, args: string[]): Result {
-    const p = args.includes('-p');
-    const paths = args.filter((a) => !a.startsWith('-')).map(normPath);
+    const { flags, pos } = parseOpts(args, new Set());
+    const p = flags.has('p');
+    const paths = pos.map(normPath);
     if (paths.length === 0) return fail('mkdir: missing operand');
     for (const path of paths) {
       if (p) {
@@ -728,7 +741,7 @@ export class MockRunner implements CommandRunner {
   }
 
   private rmdirCmd(host: string, args: string[]): Result {
-    const paths = args.filter((a) => !a.startsWith('-')).map(normPath);
+    const paths = parseOpts(args, new Set()).pos.map(normPath);
     if (paths.length === 0) return fail('rmdir: missing operand');
     for (const p of paths) {
       const r = this.removeDir(host, p);
@@ -738,7 +751,7 @@ export class MockRunner implements CommandRunner {
   }
 
   private chownChmod(host: string, prog: string, args: string[]): Result {
-    const [spec, ...paths] = args.filter((a) => !a.startsWith('-'));
+    const [spec, ...paths] = parseOpts(args, new Set()).pos;
     if (!spec || paths.length === 0) return fail(`${prog}: missing operand`);
     for (const raw of paths) {
       const path = normPath(raw);
@@ -813,9 +826,9 @@ export class MockRunner implements CommandRunner {
   }
 
   private sed(host: string, args: string[]): Result {
-    const inPlace = args.some((a) => a.startsWith('-i'));
-    const rest = args.filter((a) => !a.startsWith('-'));
-    const [script, file] = rest;
+    const { flags, pos } = parseOpts(args, new Set());
+    const inPlace = flags.has('i');
+    const [script, file] = pos;
     const m = script ? /^\/(.*)\/d$/.exec(script) : null;
     if (!inPlace || !m || !file) return fail(`sed: mock supports only sed -i[SUFFIX] /RE/d FILE: ${JSON.stringify(args)}`, 1);
     let re: RegExp;
@@ -834,7 +847,7 @@ export class MockRunner implements CommandRunner {
 
   private cat(host: string, args: string[]): Result {
     let out = '';
-    for (const raw of args) {
+    for (const raw of parseOpts(args, new Set()).pos) {
       const path = normPath(raw);
       if (!this.fileExists(host, path)) return fail(`cat: ${path}: No such file or directory`, 1, out);
       for (const line of Object.values(this.state.hosts[host]?.lines ?? {})) if (line.file === path) out += `${line.text}\n`;
@@ -876,7 +889,7 @@ export class MockRunner implements CommandRunner {
   }
 
   private umountCmd(host: string, args: string[]): Result {
-    const targets = args.filter((a) => !a.startsWith('-'));
+    const targets = parseOpts(args, new Set()).pos;
     if (targets.length === 0) return fail('umount: bad usage', 1);
     for (const t of targets) {
       const byDev = this.devMounts(host).get(t);
@@ -890,7 +903,7 @@ export class MockRunner implements CommandRunner {
   }
 
   private wipefs(host: string, args: string[]): Result {
-    const devs = args.filter((a) => !a.startsWith('-'));
+    const devs = parseOpts(args, new Set()).pos;
     for (const dev of devs) {
       if (!this.isDisk(host, dev)) return fail(`wipefs: error: ${dev}: probing initialization failed: No such file or directory`);
       const hs = this.host(host);
@@ -1312,13 +1325,34 @@ export class MockRunner implements CommandRunner {
     return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cliOutput>\n  <opRet>${opRet}</opRet>\n  <opErrno>${opErrno}</opErrno>\n${err}${body}</cliOutput>\n`;
   }
 
+  /**
+   * gluster's CLI (cli.c parse_cmdline): every argv element that starts with `--`, wherever it
+   * stands, is one of its own options and is taken out of the command words; a bare `--` ends
+   * them. `--version` prints and exits 0, an unknown one exits 255.
+   */
   private gluster(host: string, argsIn: string[]): Result {
     let xml = false;
     const args: string[] = [];
-    for (const a of argsIn) {
-      if (a === '--xml') xml = true;
-      else if (a === '--mode=script' || a.startsWith('--timeout=') || a.startsWith('--log-level=')) continue;
-      else args.push(a);
+    for (let i = 0; i < argsIn.length; i++) {
+      const a = argsIn[i]!;
+      if (!a.startsWith('--')) {
+        args.push(a);
+        continue;
+      }
+      const opt = a.slice(2);
+      if (opt === '') {
+        args.push(...argsIn.slice(i + 1));
+        break;
+      }
+      if (opt === 'version') return ok('glusterfs 10.3 (mock)\n');
+      if (opt === 'xml') xml = true;
+      else if (opt.startsWith('timeout=')) {
+        if (!/^[0-9]+$/.test(opt.slice(8)) || Number(opt.slice(8)) <= 0) return fail('timeout value should be a positive integer', 1);
+      } else if (opt.startsWith('remote-host=') || opt.startsWith('glusterd-sock=')) {
+        return fail('Connection failed. Please check if gluster daemon is operational.', 1);
+      } else if (!['mode=script', 'mode=interactive', 'wignore', 'wignore-partition'].includes(opt) && !/^(log-file|log-level|secure-mgmt)=/.test(opt)) {
+        return { exitCode: 255, stdout: `unrecognized option --${opt}\n`, stderr: '' };
+      }
     }
     if (this.state.hosts[host]?.meta.glusterdStopped) {
       return fail('Connection failed. Please check if gluster daemon is operational.', 1);
@@ -1405,6 +1439,9 @@ export class MockRunner implements CommandRunner {
     const missing = (op: string) => this.glusterFail(xml, `volume ${op}: ${name}`, `Volume ${name} does not exist`);
     switch (verb) {
       case 'create': {
+        // cli_validate_volname: no leading "-", none of the CLI's own keywords.
+        if (name.startsWith('-') || name === '') return fail(VOLUME_CREATE_USAGE, 1);
+        if (RESERVED_VOLUME_NAMES.has(name)) return fail(`"${name}" cannot be the name of a volume.\n${VOLUME_CREATE_USAGE}`, 1);
         if (!/^[a-zA-Z0-9_-]+$/.test(name)) return fail(`volume create: ${name}: failed: Volume name is invalid`, 1);
         let i = 1;
         const v: GVolume = { id: randomUUID(), type: 'none', replica: 1, arbiter: false, data: 0, redundancy: 0, bricks: [], options: {}, status: 'Created' };
@@ -1460,7 +1497,10 @@ export class MockRunner implements CommandRunner {
       case 'set': {
         if (!vol) return fail(`volume set: failed: Volume ${name} does not exist`, 1);
         const pairs = rest.slice(1);
-        if (pairs.length < 2 || pairs.length % 2 !== 0) return fail('Usage:\nvolume set <VOLNAME> <KEY> <VALUE>', 1);
+        // `group` is taken alone only (cli_cmd_volume_set_parse).
+        if (pairs.length < 2 || pairs.length % 2 !== 0 || (pairs.length > 2 && pairs.some((k, i) => i % 2 === 0 && k === 'group'))) {
+          return fail('Usage:\nvolume set <VOLNAME> <KEY> <VALUE>', 1);
+        }
         for (let i = 0; i < pairs.length; i += 2) {
           const key = pairs[i]!;
           if (key !== 'group' && !/^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_.-]+$/.test(key)) return fail(`volume set: failed: option : ${key} does not exist\nDid you mean ${key}?`, 1);

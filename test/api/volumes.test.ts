@@ -107,7 +107,7 @@ describe('volume create', () => {
     expect(v.text).toContain('"factor":1.2}');
     const log = s.runner.commandLog.map((e) => e.argv);
     expect(log.some((a) => a.join(' ').endsWith('volume set named performance.rda-cache-limit 10MB'))).toBe(true);
-    expect(log.some((a) => a[0] === 'chown' && a[1] === ':2005')).toBe(true);
+    expect(log.some((a) => a[0] === 'chown' && a.includes(':2005'))).toBe(true);
     expectText(await s.post('/volumes', { size: 1, name: 'named', ...CLI_DEFAULTS }), 500, "Failed to allocate new volume: Volume name 'named' already in use");
   });
 
@@ -136,8 +136,8 @@ describe('volume create', () => {
     expectText(await s.post('/volumes', { size: 1, durability: { type: 'disperse', disperse: { data: 4, redundancy: 2 } } }), 400, 'Requested volume size (1 GB) is smaller than the minimum supported volume size (4194304)');
     expectText(await s.post('/volumes', '{"size":"ten"}'), 422, 'request unable to be parsed');
     expectText(await s.post('/volumes', '{"size":1.5}'), 422, 'request unable to be parsed');
-    expectText(await s.post('/volumes', { size: 1, glustervolumeoptions: ['x;reboot now'] }), 400, 'Invalid volume option "x;reboot now": bad option name');
-    expectText(await s.post('/volumes', { size: 1, glustervolumeoptions: ['a.b c\nd'] }), 400, 'Invalid volume option "a.b c\\nd": control characters are not allowed');
+    expectText(await s.post('/volumes', { size: 1, glustervolumeoptions: ['x;reboot now'] }), 400, 'Invalid volume option "x;reboot now": volume option key may hold only letters, digits, "_", "." and "-"');
+    expectText(await s.post('/volumes', { size: 1, glustervolumeoptions: ['a.b c\nd'] }), 400, 'Invalid volume option "a.b c\\nd": volume option value must not contain control characters');
   });
 
   it('answers No space when the cluster cannot hold the volume, and reserves nothing', async () => {
