@@ -2,8 +2,10 @@
  * Hostile input, round 2 (issue 10): argument injection through a leading dash, values the API
  * accepted but the nodes refused, and list inputs that stalled the server or flooded the nodes.
  */
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, token, type TestServer } from '../helpers/server.js';
+import { hostileOption, hostileValue } from '../helpers/hostile.js';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -139,6 +141,59 @@ describe('the API accepts only what the nodes accept', () => {
     const r = await s.post('/nodes', { zone: 3, hostnames: { manage: ['node3'], storage: ['10.0.0.3'] }, cluster });
     expect(r.status).toBe(202);
     expect((await s.wait(r.headers.location)).status).toBe(303);
+  });
+});
+
+describe('API accepts ⇒ nodes accept, through HTTP', () => {
+  /** A 202 whose background work failed on a value the node layer refused (a ValidationError text). */
+  const refusedLater = (text: string) => /^invalid [a-zA-Z /_]+ ".*": /m.test(text);
+
+  it('POST /volumes with hostile names and options: 400, or a 202 whose commands all run', { timeout: 120_000 }, async () => {
+    await topology();
+    const seen: string[] = [];
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostileValue, fc.constant('')), fc.array(hostileOption, { maxLength: 2 }), async (name, options) => {
+        const r = await userPost('/volumes', { size: 1, name, durability: { type: 'none' }, glustervolumeoptions: options });
+        if (r.status === 400) return;
+        expect(r.status, r.text).toBe(202);
+        const done = await s.wait(r.headers.location);
+        expect(refusedLater(done.text), done.text).toBe(false);
+        seen.push(name);
+        accepted++;
+        if (done.status === 303) await s.wait((await s.del(done.headers.location)).headers.location);
+      }),
+      { numRuns: 60 },
+    );
+    // Enough of the generated requests get through to make the property mean something.
+    expect(accepted).toBeGreaterThan(5);
+    const values = s.runner.commandLog.flatMap((c) => c.argv);
+    for (const n of seen.filter((x) => x !== '')) expect(values.filter((a) => a.startsWith(n) && a.startsWith('-'))).toEqual([]);
+  });
+
+  it('POST /nodes and /devices with hostile hostnames and device names: 400, or a 202 whose commands all run', { timeout: 120_000 }, async () => {
+    const { cluster, nodes } = await topology(1);
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(hostileValue, hostileValue, hostileValue, async (manage, storage, dev) => {
+        const n = await s.post('/nodes', { zone: 1, hostnames: { manage: [manage], storage: [storage] }, cluster });
+        if (n.status !== 400) {
+          expect([202, 409], n.text).toContain(n.status);
+          if (n.status === 202) {
+            accepted++;
+            expect(refusedLater((await s.wait(n.headers.location)).text)).toBe(false);
+          }
+        }
+        const d = await s.post('/devices', { name: `/dev/${dev}`, node: nodes[0] });
+        if (d.status !== 400) {
+          expect(d.status, d.text).toBe(202);
+          accepted++;
+          expect(refusedLater((await s.wait(d.headers.location)).text)).toBe(false);
+        }
+      }),
+      { numRuns: 60 },
+    );
+    expect(accepted).toBeGreaterThan(5);
   });
 });
 
