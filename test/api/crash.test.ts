@@ -9,7 +9,7 @@
  *  (c) the DB equals the nodes (test/helpers/drift.ts reads the mock state file directly; the
  *      server's own `GET /internal/state/drift` must agree).
  *
- * The kill comes from the mock (src/gluster/mock.ts, test-only): with BRICKYARD_MOCK_CRASH_FILE set,
+ * The kill comes from the mock (src/gluster/mock/runner.ts, test-only): with BRICKYARD_MOCK_CRASH_FILE set,
  * writing `<n>` to that file arms it, and the process kills itself after the n-th command from then
  * on. So one server start per step: the restarted server recovers, we check, prepare the next step
  * on it and arm it again. The number of commands N of each operation is measured by a first,

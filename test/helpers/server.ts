@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import supertest from 'supertest';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { createBrickyard, type Brickyard } from '../../src/app.js';
-import { MockRunner } from '../../src/gluster/mock.js';
+import { MockRunner } from '../../src/gluster/mock/index.js';
 import { qshFor } from '../../src/auth/jwt.js';
 import { expectSpec } from './openapi.js';
 
