@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { openDatabase, type DB } from '../store/db.js';
-import { exportDump, importDump } from '../store/dump.js';
+import { exportDump, importDump } from '../store/dump/index.js';
 import { checkDatabase } from '../store/check.js';
 import type { CliResult } from './client.js';
 
