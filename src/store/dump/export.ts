@@ -3,7 +3,7 @@
  * `importDump` read, so importing a Heketi export and exporting again deep-equals the input.
  */
 import type { DB } from '../db.js';
-import { float32Shortest } from '../../volumes/model.js';
+import { float32Shortest } from '../../util/float32.js';
 import { OP_NUMBER_BY_TYPE, cmp, emptyDump, sortedMap, type HeketiDump, type HeketiPending } from './schema.js';
 
 interface Row {
