@@ -1,3 +1,5 @@
+import { goParseBool } from '../volumes/model.js';
+
 /**
  * heketi-cli's command line: pflag semantics (`--f v`, `--f=v`, `-f v`, `-fv`; bool flags take no
  * separate value) and cobra's error texts.
@@ -31,12 +33,6 @@ export type FlagValue = string | boolean | number | string[];
 export interface Parsed {
   flags: Map<string, FlagValue>;
   args: string[];
-}
-
-export function goParseBool(v: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return undefined;
 }
 
 function convert(spec: FlagSpec, raw: string, shown: string): FlagValue {

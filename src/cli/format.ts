@@ -71,7 +71,7 @@ function sortedTags(v: unknown): Record<string, string> | undefined {
 }
 
 /** Shortest decimal that round-trips the float32, as Go marshals a float32. */
-function float32(v: unknown): number {
+export function float32(v: unknown): number {
   const f = Math.fround(num(v));
   for (let p = 1; p <= 9; p++) {
     const c = Number(f.toPrecision(p));

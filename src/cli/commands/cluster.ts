@@ -1,6 +1,7 @@
 import { formatClusterCreated, formatClusterInfo, formatClusterList, goCluster, jsonOut } from '../format.js';
 import { flagBool, flagStr, needId, type CommandGroup } from '../command.js';
-import { CliError, goParseBool } from '../flags.js';
+import { goParseBool } from '../../volumes/model.js';
+import { CliError } from '../flags.js';
 
 export const clusterCommands: CommandGroup = {
   create: {

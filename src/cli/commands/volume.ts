@@ -1,22 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DurabilityRequest, VolumeCreateRequest } from '../../client/index.js';
-import { formatEndpointPatch, formatVolume, formatVolumeListLine, goVolume, jsonOut, persistentVolume } from '../format.js';
+import { float32, formatEndpointPatch, formatVolume, formatVolumeListLine, goVolume, jsonOut, persistentVolume } from '../format.js';
 import { flagBool, flagNum, flagStr, needId, type CommandGroup, type Ctx } from '../command.js';
 import { CliError } from '../flags.js';
 
 function volumeOut(c: Ctx, v: unknown): void {
   c.out(c.json ? jsonOut(goVolume(v)) : formatVolume(v));
-}
-
-/** The value Go's json.Marshal prints for a float32. */
-function float32Json(x: number): number {
-  const f = Math.fround(x);
-  for (let p = 1; p <= 9; p++) {
-    const c = Number(f.toPrecision(p));
-    if (Math.fround(c) === f) return c;
-  }
-  return f;
 }
 
 export const volumeCommands: CommandGroup = {
@@ -68,7 +58,7 @@ export const volumeCommands: CommandGroup = {
         ...(gid !== 0 ? { gid } : {}),
         ...(options !== '' ? { glustervolumeoptions: options.split(',') } : {}),
         ...(flagBool(c, 'block') ? { block: true } : {}),
-        snapshot: factor > 1 ? { enable: true, factor: float32Json(factor) } : { enable: false, factor: 0 },
+        snapshot: factor > 1 ? { enable: true, factor: float32(factor) } : { enable: false, factor: 0 },
       };
       const volume = await c.client().volumeCreate(req);
       if (kubePv || kubePvFile !== '') {
