@@ -29,6 +29,14 @@ export interface ClientOptions {
   onProgress?: (label: string, elapsedMs: number, done: boolean) => void;
   /** Aborts requests and waits; the call then rejects with the signal's reason. The server-side operation goes on. */
   signal?: AbortSignal;
+  /**
+   * How redirects (the 303 that ends an operation, a 301) are followed. `manual` (default outside
+   * browsers): the client follows them itself with a fresh token, as the Go client does. `follow`
+   * (default in browsers, whose fetch hides the Location of a manual redirect): fetch follows, and
+   * when the target refuses the token carried over (its qsh names the old path), the client GETs
+   * the target again with its own token. Then `poll` returns the followed answer instead of the 303.
+   */
+  redirects?: 'manual' | 'follow';
 }
 
 /** One HTTP answer, body read. */
@@ -56,6 +64,9 @@ export interface SharedState {
 const MAX_CACHED_TOKENS = 256;
 const MAX_REDIRECTS = 10;
 
+/** Browsers (pages and workers) turn a manual redirect into an opaque answer without Location. */
+const inBrowser = typeof (globalThis as { document?: unknown }).document !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+
 const isRedirect = (r: Reply) => r.status >= 301 && r.status <= 308 && r.status !== 304 && r.headers.get('location') !== null;
 
 export class Transport {
@@ -64,6 +75,7 @@ export class Transport {
   protected readonly shared: SharedState;
   private readonly fetchFn: typeof fetch;
   private readonly sleepFn: (ms: number) => Promise<void>;
+  private readonly redirects: 'manual' | 'follow';
 
   constructor(options: ClientOptions, shared?: SharedState) {
     this.options = options;
@@ -71,6 +83,7 @@ export class Transport {
     this.shared = shared ?? { tokens: new Map(), tokenSec: 0 };
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.sleepFn = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.redirects = options.redirects ?? (inBrowser ? 'follow' : 'manual');
   }
 
   /** Absolute URL of a path (or an absolute URL, kept). */
@@ -119,7 +132,7 @@ export class Transport {
     }
   }
 
-  /** One signed request, as is: no retry, no redirect. */
+  /** One signed request, as is: no retry, no redirect (with `redirects: 'follow'`, the followed answer). */
   async send(method: string, pathOrUrl: string, body?: unknown, opts: SendOptions = {}): Promise<Reply> {
     this.throwIfAborted();
     const url = this.url(pathOrUrl);
@@ -135,14 +148,17 @@ export class Transport {
       }
     }
     const signal = this.options.signal;
+    let r: Response;
+    let bytes: Uint8Array;
     try {
-      const r = await this.fetchFn(url, { method, headers, body: payload, redirect: 'manual', ...(signal ? { signal } : {}) });
-      const bytes = new Uint8Array(await r.arrayBuffer());
-      return { method, url, status: r.status, headers: r.headers, bytes, text: new TextDecoder().decode(bytes) };
+      r = await this.fetchFn(url, { method, headers, body: payload, redirect: this.redirects, ...(signal ? { signal } : {}) });
+      bytes = new Uint8Array(await r.arrayBuffer());
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       throw new NetworkError(method, url, e);
     }
+    if (r.redirected && r.status === 401) return this.send('GET', r.url);
+    return { method, url: r.redirected ? r.url : url, status: r.status, headers: r.headers, bytes, text: new TextDecoder().decode(bytes) };
   }
 
   /** A signed request; a 429 is retried up to maxRetries429 times, waiting as the Go client does. */

@@ -141,6 +141,25 @@ describe('HeketiClient against a live server', () => {
     expect([r.status, r.url]).toEqual([200, `${url}/clusters`]);
   });
 
+  it("redirects: 'follow' (browsers): fetch follows, the client asks the target again with its own token", async () => {
+    const seen: string[] = [];
+    const follow = client.withOptions({
+      redirects: 'follow',
+      fetch: async (input, init) => {
+        const r = await fetch(input, init);
+        seen.push(`${init?.method} ${new URL(String(input)).pathname} → ${r.redirected ? `${new URL(r.url).pathname} ` : ''}${r.status}`);
+        return r;
+      },
+    });
+    const v = await follow.volumeCreate({ size: 1, name: 'followed', durability: R2 });
+    expect(v.name).toBe('followed');
+    // The last poll was followed to the volume with the poll's token (refused), then asked again.
+    expect(seen.slice(-2)).toEqual([expect.stringMatching(new RegExp(`^GET /queue/[0-9a-f]{32} → /volumes/${v.id} 401$`)), `GET /volumes/${v.id} → 200`]);
+    const r = await follow.get('/clusters/');
+    expect([r.status, r.url]).toEqual([200, `${url}/clusters`]);
+    await follow.volumeDelete(v.id);
+  });
+
   it('extensions: plan, drift, operations, db check, log level, admin state', async () => {
     const plan = await client.volumePlan({ size: 1, durability: R2 });
     expect(plan.feasible).toBe(true);
