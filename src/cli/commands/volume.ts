@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DurabilityRequest, VolumeCreateRequest } from '../../client/index.js';
-import { float32, formatEndpointPatch, formatVolume, formatVolumeListLine, goVolume, jsonOut, persistentVolume } from '../format.js';
+import { float32Shortest } from '../../util/float32.js';
+import { formatEndpointPatch, formatVolume, formatVolumeListLine, goVolume, jsonOut, persistentVolume } from '../format.js';
 import { flagBool, flagNum, flagStr, needId, type CommandGroup, type Ctx } from '../command.js';
 import { CliError } from '../flags.js';
 
@@ -58,7 +59,7 @@ export const volumeCommands: CommandGroup = {
         ...(gid !== 0 ? { gid } : {}),
         ...(options !== '' ? { glustervolumeoptions: options.split(',') } : {}),
         ...(flagBool(c, 'block') ? { block: true } : {}),
-        snapshot: factor > 1 ? { enable: true, factor: float32(factor) } : { enable: false, factor: 0 },
+        snapshot: factor > 1 ? { enable: true, factor: float32Shortest(factor) } : { enable: false, factor: 0 },
       };
       const volume = await c.client().volumeCreate(req);
       if (kubePv || kubePvFile !== '') {
