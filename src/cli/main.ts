@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from '../config.js';
 import { isOfflineDbCommand, runDbCommand } from './db.js';
-import { runCli, USAGE as CLIENT_USAGE } from './client.js';
+import { runCli, USAGE as CLIENT_USAGE } from './run.js';
 
 const USAGE = `usage: brickyard serve [--config FILE] [--disable-auth]
        brickyard db import|export|check --dbfile DB [--jsonfile FILE]

@@ -22,7 +22,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED } from '../../src/store/queue.js';
 import { lab, labState, brickTraces, labTopology, loadLab, peerStatus, sleep, waitFor, waitPeersConnected, glusterVolumes, type LabEnv } from './lab.js';
-import { Child, buildServer, cleanupServers, expectPrivateHeketiDirs, labVsDb, type Res } from './lab2.js';
+import { buildServer, cleanupServers, type Res } from '../helpers/child-server.js';
+import { Child, expectPrivateHeketiDirs, labVsDb } from './lab2.js';
 
 const { lab: L, why } = await loadLab();
 if (!L) console.warn(`\n*** crash-lab e2e SKIPPED: ${why}.\n*** Run \`bash scripts/e2e.sh\`, or \`scripts/lab up 3 --disks 1\` first.\n`);
