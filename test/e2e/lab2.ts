@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY, USER_KEY, token } from '../helpers/server.js';
-import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, onNode, sleep, type LabEnv, type NodeState } from './lab.js';
+import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, labTopology, onNode, sleep, type LabEnv, type NodeState } from './lab.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const live = new Set<ChildProcess>();
@@ -181,6 +181,45 @@ export class Child {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+// ------------------------------------------------------------------------------- topology
+
+/** What `loadTopology` created, for `teardown`. */
+export interface Loaded {
+  cluster: string;
+  nodes: string[];
+  devices: string[];
+}
+
+/** The lab's topology (`lab topology`: one cluster, every node and disk) loaded through the API. */
+export async function loadTopology(s: Child): Promise<Loaded> {
+  const topo = await labTopology();
+  const c = await s.req('POST', '/clusters', { file: true, block: true });
+  if (c.status !== 201) throw new Error(`POST /clusters: ${c.status} ${c.text}`);
+  const t: Loaded = { cluster: c.json<{ id: string }>().id, nodes: [], devices: [] };
+  for (const entry of topo.clusters[0]!.nodes) {
+    const nodeId = await s.ok('POST', '/nodes', { zone: entry.node.zone, hostnames: entry.node.hostnames, cluster: t.cluster });
+    t.nodes.push(nodeId);
+    for (const d of entry.devices) await s.ok('POST', '/devices', { name: d.name, node: nodeId, destroydata: d.destroydata });
+    const node = await s.get<{ devices: { id: string }[] }>(`/nodes/${nodeId}`);
+    t.devices.push(...node.devices.map((d) => d.id));
+  }
+  return t;
+}
+
+/** Volumes, devices (offline → failed → delete), nodes (peer detach), cluster: the lab as before `loadTopology`. */
+export async function teardown(s: Child, t: Loaded): Promise<void> {
+  for (const v of (await s.get<{ volumes: string[] }>('/volumes')).volumes) await s.ok('DELETE', `/volumes/${v}`);
+  for (const id of t.devices) {
+    const d = await s.get<{ state: string }>(`/devices/${id}`);
+    if (d.state === 'online') await s.ok('POST', `/devices/${id}/state`, { state: 'offline' });
+    if (d.state !== 'failed') await s.ok('POST', `/devices/${id}/state`, { state: 'failed' });
+    await s.ok('DELETE', `/devices/${id}`);
+  }
+  for (const id of t.nodes) await s.ok('DELETE', `/nodes/${id}`);
+  const c = await s.req('DELETE', `/clusters/${t.cluster}`);
+  if (c.status !== 200) throw new Error(`DELETE /clusters/${t.cluster}: ${c.status} ${c.text}`);
 }
 
 // ------------------------------------------------------------------------------- DB vs nodes
