@@ -1,9 +1,8 @@
 /**
  * `brickyard k8s <verb>`: Kubernetes helpers that need no server. Today one verb:
  *   brickyard k8s migrate-pvs [-f FILE]... [-o FILE] [--driver-name NAME] [--servers H1,H2,...] [--pv NAME]...
- * Reads `kubectl get pv -o yaml` and `kubectl get endpoints -A -o yaml` (and optionally
- * `kubectl get storageclass -o yaml`) from the files, `-` or stdin, and writes the CSI PVs with
- * the switch procedure as comments (src/k8s/migrate.ts).
+ * Reads `kubectl get pv,endpoints,storageclass -A -o yaml` (or the three apart) from the files,
+ * `-` or stdin, and writes the CSI PVs with the switch procedure as comments (src/k8s/migrate.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,9 +13,9 @@ export const K8S_USAGE = `usage: brickyard k8s migrate-pvs [-f FILE]... [-o FILE
 Converts in-tree GlusterFS PersistentVolumes (kubernetes.io/glusterfs, Kubernetes <= 1.25) into
 PersistentVolumes of the Brickyard CSI driver, with the commands that switch each bound PVC over.
 
-  -f, --filename FILE   YAML to read (repeatable; "-" is stdin; stdin when none is given):
-                        kubectl get pv -o yaml, kubectl get endpoints -A -o yaml, and, for the
-                        expansion secret, kubectl get storageclass -o yaml
+  -f, --filename FILE   YAML to read (repeatable; "-" is stdin; stdin when none is given), e.g.
+                        kubectl get pv,endpoints,storageclass -A -o yaml (the StorageClasses
+                        give the expansion secret)
   -o, --output FILE     write the PVs there (default: stdout)
   --driver-name NAME    CSI driver name (default ${DEFAULT_DRIVER_NAME})
   --servers H1,H2,...   storage hosts for PVs whose Endpoints are not in the input

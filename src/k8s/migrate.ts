@@ -269,6 +269,9 @@ function convert(pv: KubeObject, name: string, spec: PvSpec, look: Lookup, errs:
     reclaim = 'Retain';
     notes.push('no Heketi volume id: reclaim policy Delete became Retain (the driver cannot delete a volume it does not know)');
   }
+  if (heketiId && reclaim === 'Delete' && (pv.status as { phase?: string } | undefined)?.phase === 'Released') {
+    notes.push(`Released with reclaim policy Delete: the CSI driver deletes gluster volume ${volume} as soon as this PV exists (set Retain here to keep it)`);
+  }
   for (const a of DROPPED_ANNOTATIONS) delete annotations[a];
   if (heketiId) annotations[PROVISIONED_BY] = look.driverName;
   else delete annotations[PROVISIONED_BY];

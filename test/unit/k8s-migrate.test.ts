@@ -186,6 +186,14 @@ describe('migrate-pvs: in-tree GlusterFS PV → CSI PV', () => {
     expect(problems(() => migratePVs(objects(PLAIN), { only: ['pvc-nope'] }))).toEqual(['PV pvc-nope: not in the input']);
   });
 
+  it('warns that a Released PV with reclaim Delete is deleted by the driver once converted', () => {
+    const [pv, ep, , sc] = objects(PLAIN) as KubeObject[];
+    pv!.status = { phase: 'Released' };
+    const [m] = migratePVs([pv!, ep!, sc!]).migrations;
+    expect(m!.notes).toEqual(['Released with reclaim policy Delete: the CSI driver deletes gluster volume vol_8c0f92a3da194d848f3e6551d17dd29e as soon as this PV exists (set Retain here to keep it)']);
+    expect(renderPlan(migratePVs([pv!, ep!, sc!]))).toContain('# note: Released with reclaim policy Delete');
+  });
+
   it('says why there is no expansion secret when the StorageClass is not in the input', () => {
     const [m] = migratePVs(kinds('PersistentVolume', PLAIN).concat(kinds('Endpoints', PLAIN))).migrations;
     expect((m!.pv.spec as { csi: Record<string, unknown> }).csi.controllerExpandSecretRef).toBeUndefined();
