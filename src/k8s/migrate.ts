@@ -336,14 +336,14 @@ export function renderPlan(plan: MigrationPlan): string {
   c('(brickyard k8s migrate-pvs). The whole procedure, with rollback: docs/kubernetes.md.');
   c();
   c('Switching, without touching the data (the gluster volumes stay as they are):');
-  c('  1. Keep the old objects for a rollback: kubectl get pv -o yaml > intree-pvs.yaml');
-  if (claims.length > 0) c(`  2. Stop the pods that use these PVCs: ${claims.join(' ')}`);
-  else c('  2. (no PV below is bound to a PVC)');
-  c('  3. For each PV below, run its "before" commands (reclaim policy Retain, delete the old object).');
-  c('  4. kubectl create -f THIS-FILE');
-  c('  5. Check each PV\'s PVC is Bound again to the same volume ("check" below).');
-  c('  6. Start the pods again: they mount through the CSI driver.');
-  c('  7. Once no rollback is needed, delete the old Endpoints and Services ("after" below).');
+  if (claims.length > 0) c(`  1. Stop the pods that use these PVCs: ${claims.join(' ')}`);
+  else c('  1. (no PV below is bound to a PVC)');
+  c('  2. For each PV below, run its "before" commands (save it for a rollback, reclaim policy');
+  c('     Retain, delete the old object).');
+  c('  3. kubectl create -f THIS-FILE');
+  c('  4. Check each PV\'s PVC is Bound again to the same volume ("check" below).');
+  c('  5. Start the pods again: they mount through the CSI driver.');
+  c('  6. Once no rollback is needed, delete the old Endpoints and Services ("after" below).');
   c('One PV at a time: the same command with --pv NAME writes only that PV.');
   if (plan.skipped.length > 0) {
     c();
@@ -357,6 +357,7 @@ export function renderPlan(plan: MigrationPlan): string {
     if (m.heketiId) desc.push(`Heketi id ${m.heketiId}`);
     dc(`${m.name}: ${desc.join(', ')}`);
     dc('before:');
+    dc(`  kubectl get pv ${m.name} -o yaml > ${m.name}.intree.yaml`);
     dc(`  kubectl patch pv ${m.name} -p '{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}'`);
     dc(`  kubectl delete pv ${m.name} --wait=false`);
     dc(`  kubectl patch pv ${m.name} --type=merge -p '{"metadata":{"finalizers":null}}'`);

@@ -206,6 +206,7 @@ describe('migrate-pvs: in-tree GlusterFS PV → CSI PV', () => {
     const docs = asKubernetesReads(text).filter((d) => d !== null);
     expect(docs).toEqual(plan.migrations.map((m) => m.pv));
     for (const d of docs) for (const v of Object.values(d.metadata!.annotations!)) expect(typeof v).toBe('string');
+    expect(text).toContain(`#   kubectl get pv ${PLAIN_PV} -o yaml > ${PLAIN_PV}.intree.yaml`);
     expect(text).toContain(`#   kubectl patch pv ${PLAIN_PV} -p '{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}'`);
     expect(text).toContain(`#   kubectl delete pv ${PLAIN_PV} --wait=false`);
     expect(text).toContain(`#   kubectl patch pv ${PLAIN_PV} --type=merge -p '{"metadata":{"finalizers":null}}'`);
