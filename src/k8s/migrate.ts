@@ -231,7 +231,7 @@ function convert(pv: KubeObject, name: string, spec: PvSpec, look: Lookup, errs:
   } else {
     const ep = epNamespace === '' ? undefined : look.endpoints.get(key(epNamespace, epName));
     if (ep) {
-      epRef = { namespace: epNamespace, name: epName };
+      if (OBJECT_NAME.test(epName) && OBJECT_NAME.test(epNamespace)) epRef = { namespace: epNamespace, name: epName };
       const ips = endpointAddresses(ep);
       if (ips.length === 0) errs.push(`Endpoints ${key(epNamespace, epName)} have no addresses`);
       else hosts = check(() => ips.map((ip) => validateHostname(ip)));
@@ -253,10 +253,10 @@ function convert(pv: KubeObject, name: string, spec: PvSpec, look: Lookup, errs:
       errs.push(`spec.claimRef ${JSON.stringify(claim)} does not name a PVC`);
     } else {
       claimOut = { apiVersion: claim.apiVersion ?? 'v1', kind: claim.kind ?? 'PersistentVolumeClaim', namespace: claim.namespace, name: claim.name };
-      if (claim.uid) {
-        claimOut.uid = claim.uid;
-        bound = { namespace: claim.namespace, name: claim.name };
-      }
+      const phase = (pv.status as { phase?: string } | undefined)?.phase;
+      if (claim.uid) claimOut.uid = claim.uid;
+      // Released/Failed: the PVC is gone; there is nothing to rebind.
+      if (claim.uid && phase !== 'Released' && phase !== 'Failed') bound = { namespace: claim.namespace, name: claim.name };
     }
   }
 

@@ -191,7 +191,11 @@ describe('migrate-pvs: in-tree GlusterFS PV → CSI PV', () => {
     pv!.status = { phase: 'Released' };
     const [m] = migratePVs([pv!, ep!, sc!]).migrations;
     expect(m!.notes).toEqual(['Released with reclaim policy Delete: the CSI driver deletes gluster volume vol_8c0f92a3da194d848f3e6551d17dd29e as soon as this PV exists (set Retain here to keep it)']);
-    expect(renderPlan(migratePVs([pv!, ep!, sc!]))).toContain('# note: Released with reclaim policy Delete');
+    expect(m!.claim).toBeUndefined(); // its PVC is gone: nothing to stop or rebind
+    const text = renderPlan(migratePVs([pv!, ep!, sc!]));
+    expect(text).toContain('# note: Released with reclaim policy Delete');
+    expect(text).toContain(`# check: kubectl get pv ${PLAIN_PV}   (STATUS Available or Released, as before)`);
+    expect(text).toContain('(no PV below is bound to a PVC)');
   });
 
   it('says why there is no expansion secret when the StorageClass is not in the input', () => {
