@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChildServer } from '../helpers/child-server.js';
-import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, onNode, type LabEnv, type NodeState } from './lab.js';
+import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, labTopology, onNode, type LabEnv, type NodeState } from './lab.js';
 
 /** A child server with the ssh executor against the lab, on its own temporary data directory. */
 export class Child extends ChildServer {
@@ -36,6 +36,42 @@ export class Child extends ChildServer {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface Loaded {
+  cluster: string;
+  nodes: string[];
+  devices: string[];
+}
+
+/** The lab's topology (`lab topology`: one cluster, every node and disk) loaded through the API. */
+export async function loadTopology(s: Child): Promise<Loaded> {
+  const topo = await labTopology();
+  const c = await s.req('POST', '/clusters', { file: true, block: true });
+  if (c.status !== 201) throw new Error(`POST /clusters: ${c.status} ${c.text}`);
+  const t: Loaded = { cluster: c.json<{ id: string }>().id, nodes: [], devices: [] };
+  for (const entry of topo.clusters[0]!.nodes) {
+    const nodeId = await s.ok('POST', '/nodes', { zone: entry.node.zone, hostnames: entry.node.hostnames, cluster: t.cluster });
+    t.nodes.push(nodeId);
+    for (const d of entry.devices) await s.ok('POST', '/devices', { name: d.name, node: nodeId, destroydata: d.destroydata });
+    const node = await s.get<{ devices: { id: string }[] }>(`/nodes/${nodeId}`);
+    t.devices.push(...node.devices.map((d) => d.id));
+  }
+  return t;
+}
+
+/** Volumes, devices (offline → failed → delete), nodes (peer detach), cluster: the lab as before `loadTopology`. */
+export async function teardown(s: Child, t: Loaded): Promise<void> {
+  for (const v of (await s.get<{ volumes: string[] }>('/volumes')).volumes) await s.ok('DELETE', `/volumes/${v}`);
+  for (const id of t.devices) {
+    const d = await s.get<{ state: string }>(`/devices/${id}`);
+    if (d.state === 'online') await s.ok('POST', `/devices/${id}/state`, { state: 'offline' });
+    if (d.state !== 'failed') await s.ok('POST', `/devices/${id}/state`, { state: 'failed' });
+    await s.ok('DELETE', `/devices/${id}`);
+  }
+  for (const id of t.nodes) await s.ok('DELETE', `/nodes/${id}`);
+  const c = await s.req('DELETE', `/clusters/${t.cluster}`);
+  if (c.status !== 200) throw new Error(`DELETE /clusters/${t.cluster}: ${c.status} ${c.text}`);
 }
 
 // ------------------------------------------------------------------------------- DB vs nodes
