@@ -17,6 +17,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
 COPY migrations ./migrations
+# The CSI driver (brickyard csi) loads the spec's proto at run time.
+COPY proto ./proto
 ENV BRICKYARD_DATA_DIR=/var/lib/brickyard BRICKYARD_LISTEN_ADDRESS=0.0.0.0
 VOLUME ["/var/lib/brickyard"]
 USER brickyard
