@@ -5,6 +5,7 @@ import { runCli, USAGE as CLIENT_USAGE } from './client.js';
 
 const USAGE = `usage: brickyard serve [--config FILE] [--disable-auth]
        brickyard db import|export|check --dbfile DB [--jsonfile FILE]
+       brickyard csi [--endpoint unix:///csi/csi.sock] [--mode controller|node|all] [...]   (brickyard csi --help)
        brickyard [--server URL] [--user U] [--secret K] [--json] <heketi-cli verb>
        brickyard --version`;
 
@@ -56,6 +57,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'serve' || cmd === undefined) return serve(rest);
+  if (cmd === 'csi') {
+    // The CSI driver (docs/csi.md), loaded only for this command.
+    const { runCsi } = await import('../csi/main.js');
+    return runCsi(rest);
+  }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(`${USAGE}\n\n${CLIENT_USAGE}`);
     return;
