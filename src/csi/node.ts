@@ -6,7 +6,7 @@
  */
 import { isReaderOnly, requireCapability } from './capability.js';
 import { parseVolumeContext } from './context.js';
-import { failedPrecondition, alreadyExists, notFound, internalError } from './errors.js';
+import { failedPrecondition, alreadyExists, notFound, internalError, invalidArgument } from './errors.js';
 import { KeyedLocks } from './locks.js';
 import { isGlusterMount, isReadOnly, mountAt } from './mountinfo.js';
 import { bindMountArgs, glusterMountArgs, mountLogFile, readOnlyRemountArgs, sourceIsVolume } from './mountargs.js';
@@ -139,7 +139,14 @@ export class NodeService {
 
   async stats(req: NodeGetVolumeStatsRequest): Promise<NodeGetVolumeStatsResponse> {
     validateIdentifier('volume_id', req.volume_id);
-    const path = validatePath('volume_path', req.volume_path);
+    if (!req.volume_path) throw invalidArgument('volume_path is required');
+    let path: string;
+    try {
+      path = validatePath('volume_path', req.volume_path);
+    } catch (e) {
+      // Only reads follow, and nothing can be mounted at such a path (csi-sanity asks with "some/path").
+      throw notFound(`no volume is mounted at ${JSON.stringify(req.volume_path)}: ${(e as Error).message}`);
+    }
     if (req.staging_target_path) validatePath('staging_target_path', req.staging_target_path);
     const m = this.o.mounter;
     const entry = await m.mountAt(path);

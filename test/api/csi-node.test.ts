@@ -6,13 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDriver, type StartedDriver } from '../../src/csi/main.js';
-import { Mounter, type FsStats } from '../../src/csi/mounter.js';
-import { parseCsiOptions } from '../../src/csi/options.js';
 import { driverVersion } from '../../src/csi/proto.js';
-import { codeOf, csiClient, failure, fakeMounts, type CsiClient, type FakeMounts } from '../helpers/csi.js';
+import { codeOf, failure, startFakeNodeDriver, type CsiClient, type FakeMounts } from '../helpers/csi.js';
 
 const mountCap = (mode = 'MULTI_NODE_MULTI_WRITER', flags: string[] = []) => ({ mount: { fs_type: '', mount_flags: flags }, access_mode: { mode } });
 const CONTEXT = { servers: '10.0.0.1,10.0.0.2,10.0.0.3', volume: 'vol_a', heketiVolumeId: 'a'.repeat(32) };
@@ -20,28 +16,13 @@ const VOLUME_ID = 'a'.repeat(32);
 
 let work: string;
 let fakes: FakeMounts;
-let driver: StartedDriver;
+let closeDriver: () => Promise<void>;
 let c: CsiClient;
 /** Paths whose statfs fails as a dead FUSE mount does. */
 const dead = new Set<string>();
 let logDir: string;
 
-async function startNodeDriver(helper = true): Promise<{ driver: StartedDriver; client: CsiClient; fakes: FakeMounts }> {
-  const f = fakeMounts({ withMountHelper: helper });
-  const socket = join(f.dir, 'csi.sock');
-  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', 'node', '--node-id', 'node-7', '--mount-log-dir', logDir], {}, 'host');
-  const mounter = new Mounter({
-    env: f.env,
-    mountinfoPath: f.mountinfoPath,
-    helperDirs: [join(f.dir, 'bin')],
-    statfs: async (p): Promise<FsStats> => {
-      if (dead.has(p)) throw Object.assign(new Error(`statfs ${p}: Transport endpoint is not connected`), { code: 'ENOTCONN' });
-      return { bsize: 4096n, blocks: 262144n, bfree: 200000n, bavail: 190000n, files: 65536n, ffree: 60000n };
-    },
-  });
-  const d = await startDriver(options, { log: pino({ level: 'silent' }), mounter });
-  return { driver: d, client: csiClient(socket), fakes: f };
-}
+const startNodeDriver = (helper = true) => startFakeNodeDriver({ helper, mountLogDir: logDir, dead });
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'csi-node-'));
@@ -50,13 +31,11 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 beforeEach(async () => {
-  ({ driver, client: c, fakes } = await startNodeDriver());
+  ({ client: c, fakes, close: closeDriver } = await startNodeDriver());
   dead.clear();
 });
 afterEach(async () => {
-  c.close();
-  await driver.server.close();
-  fakes.cleanup();
+  await closeDriver();
 });
 
 function paths(name: string) {
@@ -86,9 +65,7 @@ describe('identity', () => {
       expect(err.code).toBe(status.FAILED_PRECONDITION);
       expect(err.details).toContain('mount.glusterfs is not installed');
     } finally {
-      other.client.close();
-      await other.driver.server.close();
-      other.fakes.cleanup();
+      await other.close();
     }
   });
 

@@ -162,3 +162,79 @@ export function fakeMounts(opts: { withMountHelper?: boolean } = {}): FakeMounts
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+// ----------------------------------------------------------------------------- a controller driver
+
+/** `brickyard csi --mode controller` in process against `server`, on a socket in a temp dir. */
+export async function startControllerDriver(
+  server: string,
+  key: string,
+  extra: Partial<import('../../src/csi/controller.js').ControllerOptions> = {},
+  mode: 'controller' | 'all' = 'controller',
+): Promise<{ driver: import('../../src/csi/main.js').StartedDriver; client: CsiClient; socket: string; close(): Promise<void> }> {
+  const { pino } = await import('pino');
+  const { createController } = await import('../../src/csi/controller.js');
+  const { startDriver } = await import('../../src/csi/main.js');
+  const { parseCsiOptions } = await import('../../src/csi/options.js');
+  const dir = mkdtempSync(join(tmpdir(), 'csi-ctl-'));
+  const socket = join(dir, 'csi.sock');
+  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', mode, '--server', server, '--node-id', 'test-node'], {}, 'host');
+  const log = pino({ level: process.env.CSI_TEST_LOG ?? 'silent' });
+  const controller = await createController(options, key, log, { pollMs: 5, ...extra });
+  const driver = await startDriver(options, { log, controller });
+  const client = csiClient(socket);
+  return {
+    driver,
+    client,
+    socket,
+    async close() {
+      client.close();
+      await driver.server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ----------------------------------------------------------------------------- a node driver on fakes
+
+/**
+ * `brickyard csi --mode node` in process with the fake mount binaries and mount table; `dead`
+ * holds paths whose statfs fails as a dead FUSE mount's does.
+ */
+export async function startFakeNodeDriver(opts: { helper?: boolean; mountLogDir: string; dead?: Set<string> }): Promise<{
+  driver: import('../../src/csi/main.js').StartedDriver;
+  client: CsiClient;
+  fakes: FakeMounts;
+  socket: string;
+  close(): Promise<void>;
+}> {
+  const { pino } = await import('pino');
+  const { Mounter } = await import('../../src/csi/mounter.js');
+  const { startDriver } = await import('../../src/csi/main.js');
+  const { parseCsiOptions } = await import('../../src/csi/options.js');
+  const f = fakeMounts({ withMountHelper: opts.helper ?? true });
+  const socket = join(f.dir, 'csi.sock');
+  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', 'node', '--node-id', 'node-7', '--mount-log-dir', opts.mountLogDir], {}, 'host');
+  const mounter = new Mounter({
+    env: f.env,
+    mountinfoPath: f.mountinfoPath,
+    helperDirs: [join(f.dir, 'bin')],
+    statfs: async (p) => {
+      if (opts.dead?.has(p)) throw Object.assign(new Error(`statfs ${p}: Transport endpoint is not connected`), { code: 'ENOTCONN' });
+      return { bsize: 4096n, blocks: 262144n, bfree: 200000n, bavail: 190000n, files: 65536n, ffree: 60000n };
+    },
+  });
+  const driver = await startDriver(options, { log: pino({ level: process.env.CSI_TEST_LOG ?? 'silent' }), mounter });
+  const client = csiClient(socket);
+  return {
+    driver,
+    client,
+    fakes: f,
+    socket,
+    async close() {
+      client.close();
+      await driver.server.close();
+      f.cleanup();
+    },
+  };
+}
