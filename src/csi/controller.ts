@@ -184,16 +184,25 @@ export class ControllerService {
 
     // One create per name at a time in this process; the server guards across processes.
     return this.names.serial(glusterName, async () => {
+      const clusters = cloneOf === undefined ? await this.candidates(client, p) : [];
+      // With one candidate cluster the server itself refuses a second volume of the name (pending
+      // ones included), so the create goes first and the lookup (list + info of every volume on a
+      // Heketi) only runs when the name is taken. Clones (names unchecked by Heketi) and several
+      // clusters look up first.
+      const lookupFirst = cloneOf !== undefined || clusters.length !== 1;
       const deadline = Date.now() + this.inFlightWaitMs;
-      for (;;) {
-        const existing = await this.findByName(client, glusterName);
-        if (existing) {
-          const why = incompatibility(existing, req, p);
-          if (why) throw alreadyExists(`volume ${glusterName} (${existing.id}) exists for CreateVolume name ${name} but is incompatible: ${why}`);
-          return { volume: csiVolume(existing, contentSource) };
+      for (let round = 0; ; round++) {
+        if (lookupFirst || round > 0) {
+          const existing = await this.findByName(client, glusterName);
+          if (existing) {
+            const why = incompatibility(existing, req, p);
+            if (why) throw alreadyExists(`volume ${glusterName} (${existing.id}) exists for CreateVolume name ${name} but is incompatible: ${why}`);
+            return { volume: csiVolume(existing, contentSource) };
+          }
         }
-        const made = cloneOf !== undefined ? await this.clone(client, cloneOf, glusterName, size, req) : await this.create(client, glusterName, size, p);
+        const made = cloneOf !== undefined ? await this.clone(client, cloneOf, glusterName, size, req) : await this.create(client, glusterName, size, p, clusters);
         if (made) return { volume: csiVolume(made, contentSource) };
+        if (round === 0 && !lookupFirst) continue; // taken: look it up at once
         // The server has a volume of this name that the API does not show yet: a create is running.
         if (Date.now() > deadline) {
           throw aborted(`a create of volume ${glusterName} is still running on the server; CreateVolume will find it when retried`);
@@ -226,8 +235,7 @@ export class ControllerService {
   }
 
   /** The new volume, or undefined when the name is taken by a create still running. */
-  private async create(client: HeketiClient, name: string, size: number, p: ProvisionParams): Promise<VolumeInfo | undefined> {
-    const clusters = await this.candidates(client, p);
+  private async create(client: HeketiClient, name: string, size: number, p: ProvisionParams, clusters: string[]): Promise<VolumeInfo | undefined> {
     if (clusters.length === 0) throw resourceExhausted('the server has no clusters');
     const gid = p.gidRange ? await this.gids.reserve(p.gidRange, () => this.usedGids(client)) : undefined;
     try {

@@ -7,11 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY, USER_KEY, token } from '../helpers/server.js';
-import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, onNode, sleep, type LabEnv, type NodeState } from './lab.js';
+import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, labTopology, onNode, sleep, type LabEnv, type NodeState } from './lab.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const live = new Set<ChildProcess>();
@@ -64,14 +65,15 @@ export class Child {
   readonly dbPath: string;
   readonly config: string;
 
-  constructor(l: LabEnv) {
+  /** `port`: a fixed port, so that clients reach the server again after a restart (default: any free one). */
+  constructor(l: LabEnv, port = 0) {
     this.dir = mkdtempSync(join(tmpdir(), 'brickyard-crashlab-'));
     this.dbPath = join(this.dir, 'heketi.db');
     this.config = join(this.dir, 'heketi.json');
     writeFileSync(
       this.config,
       JSON.stringify({
-        port: '0',
+        port: String(port),
         jwt: { admin: { key: ADMIN_KEY }, user: { key: USER_KEY } },
         glusterfs: {
           executor: 'ssh',
@@ -181,6 +183,54 @@ export class Child {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A TCP port nobody listens on right now (for a server that must keep its port across restarts). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((res) => srv.close(res));
+  return port;
+}
+
+// ------------------------------------------------------------------------------- topology
+
+/** What a topology load made on the server. */
+export interface Loaded {
+  cluster: string;
+  nodes: string[];
+  devices: string[];
+}
+
+/** The lab's topology.json loaded as heketi-cli does (cluster, then nodes and their devices). */
+export async function loadTopology(s: Child): Promise<Loaded> {
+  const topo = await labTopology();
+  const c = await s.req('POST', '/clusters', { file: true, block: true });
+  if (c.status !== 201) throw new Error(`POST /clusters: ${c.status} ${c.text}`);
+  const t: Loaded = { cluster: c.json<{ id: string }>().id, nodes: [], devices: [] };
+  for (const entry of topo.clusters[0]!.nodes) {
+    const nodeId = await s.ok('POST', '/nodes', { zone: entry.node.zone, hostnames: entry.node.hostnames, cluster: t.cluster });
+    t.nodes.push(nodeId);
+    for (const d of entry.devices) await s.ok('POST', '/devices', { name: d.name, node: nodeId, destroydata: d.destroydata });
+    const node = await s.get<{ devices: { id: string }[] }>(`/nodes/${nodeId}`);
+    t.devices.push(...node.devices.map((d) => d.id));
+  }
+  return t;
+}
+
+/** Volumes, devices (offline → failed → delete), nodes (peer detach), cluster: the lab as before the load. */
+export async function teardown(s: Child, t: Loaded): Promise<void> {
+  for (const v of (await s.get<{ volumes: string[] }>('/volumes')).volumes) await s.ok('DELETE', `/volumes/${v}`);
+  for (const id of t.devices) {
+    const d = await s.get<{ state: string }>(`/devices/${id}`);
+    if (d.state === 'online') await s.ok('POST', `/devices/${id}/state`, { state: 'offline' });
+    if (d.state !== 'failed') await s.ok('POST', `/devices/${id}/state`, { state: 'failed' });
+    await s.ok('DELETE', `/devices/${id}`);
+  }
+  for (const id of t.nodes) await s.ok('DELETE', `/nodes/${id}`);
+  const c = await s.req('DELETE', `/clusters/${t.cluster}`);
+  if (c.status !== 200) throw new Error(`DELETE /clusters/${t.cluster}: ${c.status} ${c.text}`);
 }
 
 // ------------------------------------------------------------------------------- DB vs nodes

@@ -171,6 +171,7 @@ export async function startControllerDriver(
   key: string,
   extra: Partial<import('../../src/csi/controller.js').ControllerOptions> = {},
   mode: 'controller' | 'all' = 'controller',
+  args: string[] = [],
 ): Promise<{ driver: import('../../src/csi/main.js').StartedDriver; client: CsiClient; socket: string; close(): Promise<void> }> {
   const { pino } = await import('pino');
   const { createController } = await import('../../src/csi/controller.js');
@@ -178,7 +179,7 @@ export async function startControllerDriver(
   const { parseCsiOptions } = await import('../../src/csi/options.js');
   const dir = mkdtempSync(join(tmpdir(), 'csi-ctl-'));
   const socket = join(dir, 'csi.sock');
-  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', mode, '--server', server, '--node-id', 'test-node'], {}, 'host');
+  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', mode, '--server', server, '--node-id', 'test-node', ...args], {}, 'host');
   const log = pino({ level: process.env.CSI_TEST_LOG ?? 'silent' });
   const controller = await createController(options, key, log, { pollMs: 5, ...extra });
   const driver = await startDriver(options, { log, controller });
