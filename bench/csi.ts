@@ -5,18 +5,18 @@
  * 1 GiB replica-3 volume followed to "ready" (the queue's 303 and the volume read back). Both
  * paths use the same src/client settings (/queue polled every 5 ms).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { execa } from 'execa';
 import { pino } from 'pino';
 import { HeketiClient } from '../src/client/index.js';
 import { createController } from '../src/csi/controller.js';
 import { startDriver } from '../src/csi/main.js';
 import { parseCsiOptions } from '../src/csi/options.js';
 import { packageFile } from '../src/csi/proto.js';
+import { startBenchServer } from './server.js';
 
 const ROUNDS = Number(process.env.BENCH_CSI_ROUNDS ?? 40);
 const POLL_MS = 5;
@@ -27,41 +27,10 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function startServer(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = 20000 + Math.floor(Math.random() * 2000);
-  const cfgFile = join(dir, 'heketi.json');
-  writeFileSync(
-    cfgFile,
-    JSON.stringify({
-      port: String(port),
-      listen_address: '127.0.0.1',
-      jwt: { admin: { key: KEY }, user: { key: 'bench-user' } },
-      glusterfs: { executor: 'mock', db: join(dir, 'bench.db'), loglevel: 'none', mock: { device_size_gb: 4096 } },
-    }),
-  );
-  const server = execa('node', [new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/hello`)).ok) break;
-    } catch {
-      if (i > 200) throw new Error('bench server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {
-    url,
-    async stop() {
-      server.kill('SIGTERM');
-      await server;
-    },
-  };
-}
-
 /** Rows for bench/run.ts: median REST and CSI create latency and the CSI overhead. */
 export async function runCsiBenchmark(): Promise<(string | number)[][]> {
   const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-csi-'));
-  const server = await startServer(dir);
+  const server = await startBenchServer(dir, KEY);
   const rest = new HeketiClient({ server: server.url, user: 'admin', key: KEY, pollMs: POLL_MS });
   const socket = join(dir, 'csi.sock');
   const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', 'controller', '--server', server.url], {}, 'bench');

@@ -7,8 +7,7 @@
  *   BENCH_SECONDS                            duration of each HTTP workload (default 5)
  */
 import { createHmac, createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execa } from 'execa';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeVolume } from '../src/allocator/place.js';
@@ -16,6 +15,7 @@ import type { AllocCluster } from '../src/allocator/types.js';
 import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
 import { runCsiBenchmark } from './csi.js';
+import { startBenchServer } from './server.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
@@ -163,30 +163,10 @@ async function main(): Promise<void> {
   // (a) + (b): Brickyard over real HTTP with JWT, mock executor, in its own process so the load
   // generator does not share its event loop.
   const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-'));
-  const port = 18000 + Math.floor(Math.random() * 2000);
-  const cfgFile = join(dir, 'heketi.json');
-  writeFileSync(
-    cfgFile,
-    JSON.stringify({
-      port: String(port),
-      listen_address: '127.0.0.1',
-      jwt: { admin: { key: 'bench-admin' }, user: { key: 'bench-user' } },
-      glusterfs: { executor: 'mock', db: join(dir, 'bench.db'), loglevel: 'none', mock: { device_size_gb: 4096 } },
-    }),
-  );
-  const server = execa('node', [new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
-  const target = { url: `http://127.0.0.1:${port}`, key: 'bench-admin' };
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${target.url}/hello`)).ok) break;
-    } catch {
-      if (i > 200) throw new Error('bench server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const server = await startBenchServer(dir, 'bench-admin');
+  const target = { url: server.url, key: 'bench-admin' };
   const ours = await httpWorkloads(target);
-  server.kill('SIGTERM');
-  await server;
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 
   let base: { creates: number; infos: number; hello: number } | undefined;

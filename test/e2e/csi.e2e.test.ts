@@ -23,7 +23,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseMountInfo } from '../../src/csi/mountinfo.js';
 import { ADMIN_KEY } from '../helpers/server.js';
 import { codeOf, failure, startControllerDriver } from '../helpers/csi.js';
-import { brickTraces, glusterVolumes, labState, loadLab, md5, onNode, sleep, waitFor, type NodeState } from './lab.js';
+import { brickTraces, glusterVolumes, labState, loadLab, md5, onNode, sleep, waitFor } from './lab.js';
 import { Child, buildServer, cleanupServers, expectPrivateHeketiDirs, freePort, labVsDb, loadTopology, teardown, type Loaded } from './lab2.js';
 
 const { lab: L, why } = await loadLab();
@@ -40,7 +40,6 @@ let s: Child;
 let topo: Loaded | undefined;
 let drv: Awaited<ReturnType<typeof startControllerDriver>>;
 let work: string;
-let baseline: NodeState[];
 
 afterEach(async () => {
   if (!L) return;
@@ -56,7 +55,6 @@ beforeAll(async () => {
   s = new Child(L, await freePort());
   await s.start();
   topo = await loadTopology(s);
-  baseline = await labState(L);
   work = mkdtempSync(join(tmpdir(), 'csi-e2e-'));
   drv = await startControllerDriver(s.base, ADMIN_KEY, { pollMs: 250 }, 'all', ['--mount-log-dir', join(work, 'logs')]);
 }, STEP_TIMEOUT);
