@@ -326,3 +326,44 @@ describe('brickyard csi flags', () => {
     expect(() => socketPath(`/${'a'.repeat(120)}`)).toThrow();
   });
 });
+
+describe('gid allocation', () => {
+  it('the lowest id of the range that no volume has', async () => {
+    const { lowestFreeGid, GidAllocator } = await import('../../src/csi/gids.js');
+    expect(lowestFreeGid({ min: 2000, max: 2003 }, new Set([2000, 2002]))).toBe(2001);
+    expect(lowestFreeGid({ min: 2000, max: 2001 }, new Set([2000, 2001]))).toBeUndefined();
+    // Concurrent reservations never share an id; a released one is handed out again.
+    const a = new GidAllocator();
+    const used = async () => [5000];
+    const [x, y] = await Promise.all([a.reserve({ min: 5000, max: 5010 }, used), a.reserve({ min: 5000, max: 5010 }, used)]);
+    expect([x.gid, y.gid].sort()).toEqual([5001, 5002]);
+    x.release();
+    expect((await a.reserve({ min: 5000, max: 5010 }, used)).gid).toBe(5001);
+  });
+});
+
+describe('CreateVolume compatibility of an existing volume', () => {
+  it('names every difference: size, durability, cluster, gid, options', async () => {
+    const { incompatibility } = await import('../../src/csi/controller.js');
+    const v = {
+      size: 2,
+      name: 'pvc-1',
+      durability: { type: 'replicate' as const, replicate: { replica: 3 }, disperse: {} },
+      gid: 4000,
+      glustervolumeoptions: ['', 'client.ssl on', ''],
+      snapshot: { enable: true, factor: 1 },
+      id: 'a'.repeat(32),
+      cluster: 'c'.repeat(32),
+      mount: { glusterfs: { hosts: ['h1'], device: 'h1:pvc-1', options: { 'backup-volfile-servers': '' } } },
+      blockinfo: {},
+      bricks: [],
+    };
+    const req = (required: number) => ({ name: 'pvc-1', capacity_range: { required_bytes: String(required * 1024 ** 3), limit_bytes: '0' } }) as never;
+    expect(incompatibility(v, req(2), parseParameters({ volumeoptions: 'client.ssl on', gidMin: '3000', gidMax: '5000', clusterid: 'c'.repeat(32) }))).toBeUndefined();
+    expect(incompatibility(v, req(3), parseParameters({}))).toBe('its size is 2 GiB');
+    expect(incompatibility(v, req(1), parseParameters({ volumetype: 'replicate:2' }))).toContain('durability is replicate (requested replicate:2)');
+    expect(incompatibility(v, req(1), parseParameters({ clusterid: 'd'.repeat(32) }))).toContain('not in clusterid');
+    expect(incompatibility(v, req(1), parseParameters({ gidMin: '5000' }))).toContain('gid 4000 is outside');
+    expect(incompatibility(v, req(1), parseParameters({ volumeoptions: 'server.ssl on' }))).toContain('lacks volume options server.ssl on');
+  });
+});
