@@ -61,9 +61,17 @@ export async function runCsi(argv: string[]): Promise<void> {
     return;
   }
   const log = driverLogger(options);
-  // The controller (and with it the REST client) is loaded only when the mode runs it.
-  const controller = runsController(options.mode) ? await (await import('./controller.js')).createController(options, defaultKey(options), log) : undefined;
-  const d = await startDriver(options, { log, controller });
+  let d: StartedDriver;
+  try {
+    // The controller (and with it the REST client) is loaded only when the mode runs it.
+    const controller = runsController(options.mode) ? await (await import('./controller.js')).createController(options, defaultKey(options), log) : undefined;
+    d = await startDriver(options, { log, controller });
+  } catch (e) {
+    // A start-up problem (flags, key file, socket path) is the operator's to fix: say what, no stack.
+    process.stderr.write(`ERROR: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const stop = (signal: string) => {
     d.log.info({ signal }, 'shutting down');
     void d.server.close().then(() => process.exit(0));
