@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { ApiError, type HeketiClient, type VolumeCreateRequest, type VolumeInfo } from '../client/index.js';
 import { isId } from '../ids.js';
 import { capabilityProblem } from './capability.js';
+import { VolumeCatalog } from './catalog.js';
 import { gibToBytes, GiB, sizeFitsRange, sizeForRange } from './capacity.js';
 import { serversFromMount, volumeContextMap } from './context.js';
 import type { ControllerPart } from './driver.js';
@@ -119,6 +120,7 @@ export class ControllerService {
   private readonly names = new KeyedLocks();
   private readonly volumes = new KeyedLocks();
   private readonly gids = new GidAllocator();
+  private readonly catalog = new VolumeCatalog();
   /** Whether a StorageClass's resturl is the driver's own server (by cluster ids), per URL. */
   private readonly sameServer = new Map<string, { same: boolean; at: number }>();
   private readonly inFlightWaitMs: number;
@@ -216,7 +218,7 @@ export class ControllerService {
   private async findByName(client: HeketiClient, name: string): Promise<VolumeInfo | undefined> {
     let found: VolumeInfo[];
     try {
-      found = await client.volumesByName(name);
+      found = await this.catalog.byName(client, name);
     } catch (e) {
       throw csiErrorOf(e, `looking up volume ${name}`);
     }
@@ -292,22 +294,9 @@ export class ControllerService {
     }
   }
 
-  private async allVolumes(client: HeketiClient, ids?: string[]): Promise<VolumeInfo[]> {
-    const list = ids ?? [...((await client.volumeList()).volumes ?? [])];
-    const out: VolumeInfo[] = [];
-    for (const id of list) {
-      try {
-        out.push(await client.volumeInfo(id));
-      } catch (e) {
-        if (!isNotFound(e)) throw e; // deleted meanwhile
-      }
-    }
-    return out;
-  }
-
   private async usedGids(client: HeketiClient): Promise<number[]> {
     try {
-      return (await this.allVolumes(client)).map((v) => v.gid ?? 0).filter((g) => g > 0);
+      return (await this.catalog.all(client)).map((v) => v.gid ?? 0).filter((g) => g > 0);
     } catch (e) {
       throw csiErrorOf(e, 'reading the group ids in use');
     }
@@ -394,14 +383,10 @@ export class ControllerService {
     }
     const client = this.defaultClient();
     try {
-      // Sorted ids, and a page starts after the last id of the previous one: deleting or adding
+      // Sorted by id, and a page starts after the last id of the previous one: deleting or adding
       // volumes between pages neither repeats nor skips the others.
-      const ids = [...((await client.volumeList()).volumes ?? [])].sort().filter((id) => id > after);
-      const limit = req.max_entries > 0 ? req.max_entries : ids.length;
-      const page = ids.slice(0, limit);
-      const infos = await this.allVolumes(client, page);
-      const next = ids.length > limit && page.length > 0 ? `after:${page[page.length - 1]}` : '';
-      return { entries: infos.map((v) => ({ volume: csiVolume(v) })), next_token: next };
+      const page = await this.catalog.page(client, after, req.max_entries);
+      return { entries: page.volumes.map((v) => ({ volume: csiVolume(v) })), next_token: page.next ? `after:${page.next}` : '' };
     } catch (e) {
       throw csiErrorOf(e, 'listing volumes');
     }
@@ -424,8 +409,18 @@ export class ControllerService {
     return { available_capacity: bytes, maximum_volume_size: { value: bytes } };
   }
 
-  /** The largest volume a create with these parameters could get now, from the topology. */
+  /**
+   * The largest volume a create with these parameters could get now: the server's own answer
+   * (Brickyard's `POST /volumes/capacity`), else computed from the topology with the allocator.
+   */
   private async largestVolume(client: HeketiClient, p: ProvisionParams): Promise<number> {
+    const fromServer = await this.catalog.capacity(client, {
+      durability: durabilityRequest(p.durability),
+      snapshot: { enable: true, factor: p.snapFactor },
+      ...(p.clusters.length > 0 ? { clusters: p.clusters } : {}),
+      ...(p.volumeOptions.length > 0 ? { glustervolumeoptions: p.volumeOptions } : {}),
+    });
+    if (fromServer !== undefined) return fromServer;
     const base = placementBase(p.durability, p.volumeOptions, p.snapFactor);
     if ('error' in base) throw invalidArgument(`volumeoptions: ${base.error}`);
     const clusterIds = p.clusters.length > 0 ? p.clusters : ((await client.clusterList()).clusters ?? []);
