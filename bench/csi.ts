@@ -27,30 +27,43 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** A `--mode controller` driver in this process against `server`, and a CreateVolume caller. */
+export async function csiController(server: string, key: string, dir: string): Promise<{ create(name: string): Promise<string>; close(): Promise<void> }> {
+  const socket = join(dir, 'csi.sock');
+  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', 'controller', '--server', server], {}, 'bench');
+  const log = pino({ level: 'silent' });
+  const driver = await startDriver(options, { log, controller: await createController(options, key, log, { pollMs: POLL_MS }) });
+  const def = loadSync(packageFile('proto/csi.proto'), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const Controller = (loadPackageDefinition(def) as unknown as { csi: { v1: { Controller: new (addr: string, creds: unknown) => Client } } }).csi.v1.Controller;
+  const grpc = new Controller(`unix://${socket}`, credentials.createInsecure()) as Client & Record<string, (req: object, cb: (e: ServiceError | null, r: { volume: { volume_id: string } }) => void) => void>;
+  return {
+    create: (name) =>
+      new Promise<string>((res, rej) =>
+        grpc.CreateVolume!(
+          {
+            name,
+            capacity_range: { required_bytes: String(1024 ** 3) },
+            volume_capabilities: [{ mount: {}, access_mode: { mode: 'MULTI_NODE_MULTI_WRITER' } }],
+            parameters: { volumetype: 'replicate:3' },
+          },
+          (e, r) => (e ? rej(e) : res(r.volume.volume_id)),
+        ),
+      ),
+    async close() {
+      grpc.close();
+      await driver.server.close();
+    },
+  };
+}
+
+export const overhead = (csiMs: number, restMs: number) => `${(((csiMs - restMs) / restMs) * 100).toFixed(1)} %`;
+
 /** Rows for bench/run.ts: median REST and CSI create latency and the CSI overhead. */
 export async function runCsiBenchmark(): Promise<(string | number)[][]> {
   const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-csi-'));
   const server = await startBenchServer(dir, KEY);
   const rest = new HeketiClient({ server: server.url, user: 'admin', key: KEY, pollMs: POLL_MS });
-  const socket = join(dir, 'csi.sock');
-  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', 'controller', '--server', server.url], {}, 'bench');
-  const log = pino({ level: 'silent' });
-  const driver = await startDriver(options, { log, controller: await createController(options, KEY, log, { pollMs: POLL_MS }) });
-  const def = loadSync(packageFile('proto/csi.proto'), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-  const Controller = (loadPackageDefinition(def) as unknown as { csi: { v1: { Controller: new (addr: string, creds: unknown) => Client } } }).csi.v1.Controller;
-  const grpc = new Controller(`unix://${socket}`, credentials.createInsecure()) as Client & Record<string, (req: object, cb: (e: ServiceError | null, r: unknown) => void) => void>;
-  const csiCreate = (name: string) =>
-    new Promise<unknown>((res, rej) =>
-      grpc.CreateVolume!(
-        {
-          name,
-          capacity_range: { required_bytes: String(1024 ** 3) },
-          volume_capabilities: [{ mount: {}, access_mode: { mode: 'MULTI_NODE_MULTI_WRITER' } }],
-          parameters: { volumetype: 'replicate:3' },
-        },
-        (e, r) => (e ? rej(e) : res(r)),
-      ),
-    );
+  const csi = await csiController(server.url, KEY, dir);
   try {
     const cluster = await rest.clusterCreate({ file: true, block: true });
     for (let i = 1; i <= 3; i++) {
@@ -59,7 +72,7 @@ export async function runCsiBenchmark(): Promise<(string | number)[][]> {
     }
     // Warm-up: JIT, connections, the driver's first lookups.
     await rest.volumeCreate({ size: 1, name: 'warm-rest', durability: { type: 'replicate', replicate: { replica: 3 } }, snapshot: { enable: true, factor: 1 } });
-    await csiCreate('warm-csi');
+    await csi.create('warm-csi');
     const restMs: number[] = [];
     const csiMs: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
@@ -67,15 +80,14 @@ export async function runCsiBenchmark(): Promise<(string | number)[][]> {
       await rest.volumeCreate({ size: 1, name: `rest-${i}`, durability: { type: 'replicate', replicate: { replica: 3 } }, snapshot: { enable: true, factor: 1 } });
       restMs.push(performance.now() - t0);
       t0 = performance.now();
-      await csiCreate(`pvc-bench-${i}`);
+      await csi.create(`pvc-bench-${i}`);
       csiMs.push(performance.now() - t0);
     }
     const r = median(restMs);
     const c = median(csiMs);
-    return [['CreateVolume via CSI vs REST (median ms, mock)', c.toFixed(1), r.toFixed(1), `${(((c - r) / r) * 100).toFixed(1)} %`, `<= 5 % overhead (${ROUNDS} each)`]];
+    return [['CreateVolume via CSI vs REST (median ms, mock)', c.toFixed(1), r.toFixed(1), overhead(c, r), `<= 5 % overhead (${ROUNDS} each)`]];
   } finally {
-    grpc.close();
-    await driver.server.close();
+    await csi.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
