@@ -61,6 +61,10 @@ const NAME_TAKEN = /already in use|already exists/;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+const CLUSTER_LIST_TTL_MS = 10_000;
+/** The server's answer for a cluster that does not exist (any more). */
+const CLUSTER_GONE = /Cluster id [0-9a-f]+ not found/;
+
 /** ListVolumes tokens: the last volume id of the previous page (ids are listed sorted). */
 const TOKEN = /^after:([0-9a-f]{32})$/;
 
@@ -121,6 +125,7 @@ export class ControllerService {
   private readonly volumes = new KeyedLocks();
   private readonly gids = new GidAllocator();
   private readonly catalog = new VolumeCatalog();
+  private readonly clusterLists = new Map<string, { ids: string[]; at: number }>();
   /** Whether a StorageClass's resturl is the driver's own server (by cluster ids), per URL. */
   private readonly sameServer = new Map<string, { same: boolean; at: number }>();
   private readonly inFlightWaitMs: number;
@@ -186,7 +191,7 @@ export class ControllerService {
 
     // One create per name at a time in this process; the server guards across processes.
     return this.names.serial(glusterName, async () => {
-      const clusters = cloneOf === undefined ? await this.candidates(client, p) : [];
+      let clusters = cloneOf === undefined ? await this.candidates(client, p) : [];
       // With one candidate cluster the server itself refuses a second volume of the name (pending
       // ones included), so the create goes first and the lookup (list + info of every volume on a
       // Heketi) only runs when the name is taken. Clones (names unchecked by Heketi) and several
@@ -202,7 +207,15 @@ export class ControllerService {
             return { volume: csiVolume(existing, contentSource) };
           }
         }
-        const made = cloneOf !== undefined ? await this.clone(client, cloneOf, glusterName, size, req) : await this.create(client, glusterName, size, p, clusters);
+        let made: VolumeInfo | undefined;
+        try {
+          made = cloneOf !== undefined ? await this.clone(client, cloneOf, glusterName, size, req) : await this.create(client, glusterName, size, p, clusters);
+        } catch (e) {
+          // A cached cluster list named a cluster deleted since: list again and retry.
+          if (!(e instanceof CsiError && CLUSTER_GONE.test(e.message) && p.clusters.length === 0 && round === 0)) throw e;
+          clusters = await this.candidates(client, p, true);
+          continue;
+        }
         if (made) return { volume: csiVolume(made, contentSource) };
         if (round === 0 && !lookupFirst) continue; // taken: look it up at once
         // The server has a volume of this name that the API does not show yet: a create is running.
@@ -227,10 +240,16 @@ export class ControllerService {
   }
 
   /** Candidate clusters in the server's own order: the StorageClass's list, else all (sorted ids). */
-  private async candidates(client: HeketiClient, p: ProvisionParams): Promise<string[]> {
+  private async candidates(client: HeketiClient, p: ProvisionParams, fresh = false): Promise<string[]> {
     if (p.clusters.length > 0) return p.clusters;
+    // Clusters come and go rarely: one list per few seconds spares every create a round trip. A
+    // create into a cluster deleted meanwhile refreshes it (createVolume); one added is used soon.
+    const cached = this.clusterLists.get(client.server);
+    if (!fresh && cached && Date.now() - cached.at < CLUSTER_LIST_TTL_MS) return cached.ids;
     try {
-      return [...((await client.clusterList()).clusters ?? [])].sort();
+      const ids = [...((await client.clusterList()).clusters ?? [])].sort();
+      this.clusterLists.set(client.server, { ids, at: Date.now() });
+      return ids;
     } catch (e) {
       throw csiErrorOf(e, 'listing clusters');
     }

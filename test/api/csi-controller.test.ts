@@ -218,6 +218,30 @@ describe('two clusters', () => {
   });
 });
 
+describe('cluster list cache', () => {
+  it('a cluster deleted since the last create is dropped from the candidates at once', async () => {
+    const t = await startTestServer();
+    const other = await startControllerDriver(await listen(t), ADMIN_KEY);
+    try {
+      const full = await cluster(t, 3, 1);
+      // An empty cluster that the server's order tries first.
+      let empty = '';
+      for (let i = 0; i < 40 && !(empty && empty < full); i++) {
+        if (empty) expect((await t.del(`/clusters/${empty}`)).status).toBe(200);
+        empty = (await t.post('/clusters', { file: true, block: true })).body.id as string;
+      }
+      expect(empty < full).toBe(true);
+      await other.client.controller.CreateVolume!({ name: 'cache-1', volume_capabilities: [MOUNT_RWX] });
+      expect((await t.del(`/clusters/${empty}`)).status).toBe(200);
+      const r = await other.client.controller.CreateVolume!({ name: 'cache-2', volume_capabilities: [MOUNT_RWX] });
+      expect((await t.get(`/volumes/${r.volume.volume_id}`)).body.cluster).toBe(full);
+    } finally {
+      await other.close();
+      await t.close();
+    }
+  });
+});
+
 describe('DeleteVolume, ControllerExpandVolume, ValidateVolumeCapabilities', () => {
   it('deletes; unknown and non-Heketi ids are OK', async () => {
     const r = await create('del-1');
