@@ -27,7 +27,11 @@ export async function buildServer(): Promise<void> {
     buildDir = mkdtempSync(join(tmpdir(), 'brickyard-crashlab-build-'));
     await esbuild.build({
       entryPoints: [join(ROOT, 'src/cli/main.ts')],
-      outfile: join(buildDir, 'src/cli/main.mjs'),
+      outdir: join(buildDir, 'src/cli'),
+      outExtension: { '.js': '.mjs' },
+      // Lazily imported modules (e.g. the CSI driver and its gRPC packages) stay in their own
+      // chunks, loaded only when used, as with tsc's output: one bundle would load them at start.
+      splitting: true,
       bundle: true,
       packages: 'external',
       format: 'esm',
