@@ -6,8 +6,7 @@
  *                                            workloads against (it must be empty and in mock mode)
  *   BENCH_SECONDS                            duration of each HTTP workload (default 5)
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execa } from 'execa';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeVolume } from '../src/allocator/place.js';
@@ -15,6 +14,8 @@ import { HeketiClient } from '../src/client/index.js';
 import type { AllocCluster } from '../src/allocator/types.js';
 import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
+import { runCsiBenchmark } from './csi.js';
+import { startBenchServer } from './server.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
@@ -131,31 +132,10 @@ async function main(): Promise<void> {
   // (a) + (b): Brickyard over real HTTP with JWT, mock executor, in its own process so the load
   // generator does not share its event loop.
   const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-'));
-  const port = 18000 + Math.floor(Math.random() * 2000);
-  const cfgFile = join(dir, 'heketi.json');
-  writeFileSync(
-    cfgFile,
-    JSON.stringify({
-      port: String(port),
-      listen_address: '127.0.0.1',
-      jwt: { admin: { key: 'bench-admin' }, user: { key: 'bench-user' } },
-      glusterfs: { executor: 'mock', db: join(dir, 'bench.db'), loglevel: 'none', mock: { device_size_gb: 4096 } },
-    }),
-  );
-  const server = execa('node', [new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
-  const target = { url: `http://127.0.0.1:${port}`, key: 'bench-admin' };
-  for (let i = 0; ; i++) {
-    try {
-      await clientFor(target).hello();
-      break;
-    } catch {
-      if (i > 200) throw new Error('bench server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const server = await startBenchServer(dir, 'bench-admin');
+  const target = { url: server.url, key: 'bench-admin' };
   const ours = await httpWorkloads(target);
-  server.kill('SIGTERM');
-  await server;
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 
   let base: { creates: number; infos: number; hello: number } | undefined;
@@ -176,7 +156,10 @@ async function main(): Promise<void> {
   const p = placementBenchmark();
   results.push(['placement, 1000 nodes x 10 devices (ms/volume)', fmt(p.ms, 2), '-', '-', `${p.bricks} bricks/volume`]);
 
-  // (e) end-to-end create latency on the real lab, when it is up.
+  // (e) CreateVolume through the CSI driver vs the same create over REST.
+  results.push(...(await runCsiBenchmark()));
+
+  // (f) end-to-end create latency on the real lab, when it is up.
   const e2e = await runE2eLatency();
   for (const r of e2e) results.push(r);
 

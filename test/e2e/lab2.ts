@@ -13,7 +13,8 @@ import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, labTopolog
 
 /** A child server with the ssh executor against the lab, on its own temporary data directory. */
 export class Child extends ChildServer {
-  constructor(l: LabEnv) {
+  /** `port`: a fixed port, so that clients reach the server again after a restart (default: any free one). */
+  constructor(l: LabEnv, port = 0) {
     super(mkdtempSync(join(tmpdir(), 'brickyard-crashlab-')), {
       glusterfs: {
         executor: 'ssh',
@@ -29,6 +30,7 @@ export class Child extends ChildServer {
         },
       },
       pollMs: 100,
+      port,
     });
   }
 

@@ -4,6 +4,7 @@
  * executor on the lab). Requests go through src/client.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -29,7 +30,11 @@ export async function buildServer(): Promise<void> {
     buildDir = mkdtempSync(join(tmpdir(), 'brickyard-child-build-'));
     await esbuild.build({
       entryPoints: [join(ROOT, 'src/cli/main.ts')],
-      outfile: join(buildDir, 'src/cli/main.mjs'),
+      outdir: join(buildDir, 'src/cli'),
+      outExtension: { '.js': '.mjs' },
+      // Lazily imported modules (e.g. the CSI driver and its gRPC packages) stay in their own
+      // chunks, loaded only when used, as with tsc's output: one bundle would load them at start.
+      splitting: true,
       bundle: true,
       packages: 'external',
       format: 'esm',
@@ -42,6 +47,15 @@ export async function buildServer(): Promise<void> {
   } catch {
     // esbuild unavailable: run through tsx (slower starts).
   }
+}
+
+/** A TCP port nobody listens on right now (for a server that must keep its port across restarts). */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((res) => srv.close(res));
+  return port;
 }
 
 /** Kills every child server still running and removes the bundle (call from afterAll). */
@@ -69,6 +83,8 @@ export interface ChildServerOptions {
   env?: Record<string, string>;
   /** /queue poll interval of `wait` and `ok`. */
   pollMs: number;
+  /** A fixed port, so that clients reach the server again after a restart (default: any free one). */
+  port?: number;
 }
 
 /** One child server on one data directory; `start()` again restarts it on the same files. */
@@ -92,7 +108,7 @@ export class ChildServer {
     writeFileSync(
       this.config,
       JSON.stringify({
-        port: '0',
+        port: String(opts.port ?? 0),
         jwt: { admin: { key: ADMIN_KEY }, user: { key: USER_KEY } },
         glusterfs: { ...opts.glusterfs, db: this.dbPath },
       }),
