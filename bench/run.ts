@@ -16,6 +16,7 @@ import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
 import { runCsiBenchmark } from './csi.js';
 import { startBenchServer } from './server.js';
+import { runHostileBenchmark } from './hostile.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
@@ -155,6 +156,9 @@ async function main(): Promise<void> {
   // (d) placement on 1,000 nodes × 10 devices.
   const p = placementBenchmark();
   results.push(['placement, 1000 nodes x 10 devices (ms/volume)', fmt(p.ms, 2), '-', '-', `${p.bricks} bricks/volume`]);
+
+  // (d2) the most expensive requests a user token can send, and /hello meanwhile.
+  results.push(...(await runHostileBenchmark()));
 
   // (e) CreateVolume through the CSI driver vs the same create over REST.
   results.push(...(await runCsiBenchmark()));

@@ -31,7 +31,8 @@ export function goParseBool(v: string): boolean | undefined {
 export function optionValue(options: string[], key: string): string | undefined {
   let found: string | undefined;
   for (const o of options) {
-    if (!accepts(parseVolumeOption, o)) continue;
+    // Only entries for this key are parsed: placement asks for several keys per candidate cluster.
+    if (!o.trimStart().startsWith(`${key} `) || !accepts(parseVolumeOption, o)) continue;
     const kv = parseVolumeOption(o);
     if (kv && kv[0] === key) found = kv[1];
   }
