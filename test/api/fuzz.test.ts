@@ -310,19 +310,25 @@ function validCreateArb(routes: Route[]): fc.Arbitrary<FuzzReq> {
       durability: fc.constantFrom({ type: 'none' }, { type: 'replicate', replicate: { replica: 2 } }, { type: 'replicate', replicate: { replica: 3 } }, { type: 'disperse', disperse: { data: 2, redundancy: 1 } }),
       glustervolumeoptions: fc.array(fc.tuple(fc.constantFrom('performance.readdir-ahead', 'user.x', 'cluster.y-z', 'features.a_b'), printable).map(([k, v]) => `${k} ${v}`), { minLength: 1, maxLength: 3 }),
     })
-    .map((value) => ({
-      route,
-      method: null,
-      idMode: 'real' as const,
-      idText: '',
-      pathMode: 'route' as const,
-      randomPath: '/',
-      query: '',
-      body: { kind: 'json' as const, value, mangle: 'none' as const },
-      contentType: undefined,
-      auth: 'admin' as const,
-      requestId: undefined,
-    }));
+    .map((value) => adminJson(route, value));
+}
+
+/** A plain admin request of `route` (real ids) with `value` as its JSON body. */
+function adminJson(route: number, value: unknown, expect400?: string): FuzzReq {
+  return {
+    route,
+    method: null,
+    idMode: 'real',
+    idText: '',
+    pathMode: 'route',
+    randomPath: '/',
+    query: '',
+    body: { kind: 'json', value, mangle: 'none' },
+    contentType: undefined,
+    auth: 'admin',
+    requestId: undefined,
+    ...(expect400 !== undefined ? { expect400 } : {}),
+  };
 }
 
 /** A word with a leading dash, or with whitespace of any kind at its start, inside or at its end. */
@@ -365,20 +371,7 @@ function dashOrSpaceArb(routes: Route[]): fc.Arbitrary<FuzzReq> {
     })),
     fc.oneof(dashedWord, spacedWord('/dev/sdq')).map((name) => ({ route: at('POST', '/devices'), field: 'device name', value: { name, node: { __id: 'node' } } })),
   );
-  return cases.map((c) => ({
-    route: c.route,
-    method: null,
-    idMode: 'real' as const,
-    idText: '',
-    pathMode: 'route' as const,
-    randomPath: '/',
-    query: '',
-    body: { kind: 'json' as const, value: c.value, mangle: 'none' as const },
-    contentType: undefined,
-    auth: 'admin' as const,
-    requestId: undefined,
-    expect400: c.field,
-  }));
+  return cases.map((c) => adminJson(c.route, c.value, c.field));
 }
 
 function requestArb(routes: Route[]): fc.Arbitrary<FuzzReq> {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, token, type TestServer } from '../helpers/server.js';
+import { expectText, startTestServer, token, type TestServer } from '../helpers/server.js';
 import { hostileOption, hostileValue } from '../helpers/hostile.js';
 
 let s: TestServer;
@@ -15,11 +15,6 @@ afterEach(async () => {
   await s.close();
 });
 
-const ID0 = '0123456789abcdef0123456789abcdef';
-
-function expectText(r: { status: number; text: string }, status: number, body: string) {
-  expect({ status: r.status, text: r.text }).toEqual({ status, text: body + '\n' });
-}
 
 async function topology(nodes = 3): Promise<{ cluster: string; nodes: string[] }> {
   const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
@@ -210,7 +205,8 @@ describe('list inputs are de-duplicated and capped', () => {
     const r = await userPost('/volumes', { size: 1, durability: { type: 'none' }, clusters: [cluster, cluster, cluster] });
     expect(r.status).toBe(202);
     expect((await s.wait(r.headers.location)).status).toBe(303);
-    expectText(await userPost('/volumes', { size: 1, clusters: [ID0, ID0] }), 400, `Cluster id ${ID0} not found`);
+    const unknown = '0123456789abcdef0123456789abcdef';
+    expectText(await userPost('/volumes', { size: 1, clusters: [unknown, unknown] }), 400, `Cluster id ${unknown} not found`);
   });
 
   it('caps glustervolumeoptions and sets them in bounded batches', async () => {

@@ -1,13 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, token, type TestServer } from '../helpers/server.js';
+import { expectText, startTestServer, token, type TestServer } from '../helpers/server.js';
 import type { Config } from '../../src/config.js';
 
 let s: TestServer;
 const ID0 = '0123456789abcdef0123456789abcdef';
 
-function expectText(r: { status: number; text: string }, status: number, body: string) {
-  expect({ status: r.status, text: r.text }).toEqual({ status, text: body + '\n' });
-}
 
 /** A cluster of `nodes` nodes (zone = node number) with `disks` devices each. */
 async function topology(nodes = 4, disks = 2): Promise<{ cluster: string; nodes: string[]; devices: string[] }> {
