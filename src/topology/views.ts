@@ -46,7 +46,7 @@ function withTags(tagsJson: string): { tags?: Record<string, string> } {
   return Object.keys(tags).length > 0 ? { tags } : {};
 }
 
-export function deviceView(db: DB, d: DeviceRow) {
+function deviceInfo(d: DeviceRow, bricks: BrickInfo[]) {
   const paths = JSON.parse(d.paths) as string[];
   return {
     name: d.name,
@@ -56,11 +56,17 @@ export function deviceView(db: DB, d: DeviceRow) {
     ...(paths.length > 0 ? { paths } : {}),
     ...(d.pv_uuid ? { pv_uuid: d.pv_uuid } : {}),
     state: d.state,
-    bricks: deviceBricks(db, d.id),
+    bricks,
   };
 }
 
-export function nodeView(db: DB, n: NodeRow) {
+export function deviceView(db: DB, d: DeviceRow) {
+  return deviceInfo(d, deviceBricks(db, d.id));
+}
+
+type DeviceInfo = ReturnType<typeof deviceInfo>;
+
+function nodeInfo(n: NodeRow, devices: DeviceInfo[]) {
   return {
     zone: n.zone,
     hostnames: { manage: [n.manage_hostname], storage: [n.storage_hostname] },
@@ -68,8 +74,37 @@ export function nodeView(db: DB, n: NodeRow) {
     ...withTags(n.tags),
     id: n.id,
     state: n.state,
-    devices: nodeDevices(db, n.id).map((d) => deviceView(db, d)),
+    devices,
   };
+}
+
+export type NodeInfo = ReturnType<typeof nodeInfo>;
+
+export function nodeView(db: DB, n: NodeRow): NodeInfo {
+  return nodeInfo(n, nodeDevices(db, n.id).map((d) => deviceView(db, d)));
+}
+
+/** Rows grouped by a key, each group in the rows' order. */
+export function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(r);
+    else out.set(k, [r]);
+  }
+  return out;
+}
+
+/** Every visible node's info (as `nodeView`), grouped by cluster, from three statements in all. */
+export function nodeViewsByCluster(db: DB): Map<string, NodeInfo[]> {
+  const brickRows = stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks ORDER BY device_id, id').all() as BrickRowLite[];
+  const bricks = groupBy(brickRows, (b) => b.device_id);
+  const deviceRows = stmt(db, 'SELECT * FROM devices WHERE pending_op IS NULL ORDER BY id').all() as DeviceRow[];
+  const devices = groupBy(deviceRows, (d) => d.node_id);
+  const nodes = stmt(db, 'SELECT * FROM nodes WHERE pending_op IS NULL ORDER BY id').all() as NodeRow[];
+  const infos = nodes.map((n) => nodeInfo(n, (devices.get(n.id) ?? []).map((d) => deviceInfo(d, (bricks.get(d.id) ?? []).map(brickInfo)))));
+  return groupBy(infos, (n) => n.cluster);
 }
 
 export function clusterView(db: DB, id: string) {
