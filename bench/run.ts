@@ -15,6 +15,7 @@ import { placeVolume } from '../src/allocator/place.js';
 import type { AllocCluster } from '../src/allocator/types.js';
 import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
+import { runCapacityBenchmark } from './capacity.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
@@ -32,9 +33,10 @@ function token(method: string, path: string, key: string): string {
 }
 
 async function call(t: Target, method: string, path: string, body?: unknown): Promise<Response> {
+  // qsh covers the path without its query string
   return fetch(t.url + path, {
     method,
-    headers: { Authorization: `bearer ${token(method, path, t.key)}`, 'content-type': 'application/json' },
+    headers: { Authorization: `bearer ${token(method, path.split('?')[0]!, t.key)}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
     redirect: 'manual',
   });
@@ -113,6 +115,41 @@ async function httpWorkloads(t: Target): Promise<{ creates: number; infos: numbe
   return { creates: create.perSec, infos: info.perSec, hello: hello.perSec };
 }
 
+/**
+ * `GET /volumes/details?limit=1000` once the pool holds 1,000 volumes (the create workload's,
+ * topped up), median of 15; and the same infos fetched one `GET /volumes/{id}` at a time.
+ */
+async function detailsWorkload(t: Target): Promise<{ ms: number; volumes: number; kib: number; oneByOneMs: number }> {
+  const listIds = async () => ((await (await call(t, 'GET', '/volumes')).json()) as { volumes: string[] }).volumes;
+  let missing = 1000 - (await listIds()).length;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (missing > 0) {
+        missing--;
+        const r = await call(t, 'POST', '/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } });
+        if (r.status !== 202) throw new Error(`details bench: create answered ${r.status} ${await r.text()}`);
+        await (await waitQueue(t, r.headers.get('location')!)).arrayBuffer();
+      }
+    }),
+  );
+  const ids = await listIds();
+  const times: number[] = [];
+  let volumes = 0;
+  let bytes = 0;
+  for (let i = 0; i < 15; i++) {
+    const start = performance.now();
+    const r = await call(t, 'GET', '/volumes/details?limit=1000');
+    const text = await r.text();
+    times.push(performance.now() - start);
+    volumes = (JSON.parse(text) as { volumes: unknown[] }).volumes.length;
+    bytes = text.length;
+  }
+  times.sort((a, b) => a - b);
+  const start = performance.now();
+  for (const id of ids.slice(0, 1000)) await (await call(t, 'GET', `/volumes/${id}`)).arrayBuffer();
+  return { ms: times[7]!, volumes, kib: bytes / 1024, oneByOneMs: performance.now() - start };
+}
+
 function placementBenchmark(): { ms: number; bricks: number } {
   const cluster: AllocCluster = {
     id: 'c',
@@ -184,6 +221,7 @@ async function main(): Promise<void> {
     }
   }
   const ours = await httpWorkloads(target);
+  const details = await detailsWorkload(target);
   server.kill('SIGTERM');
   await server;
   rmSync(dir, { recursive: true, force: true });
@@ -197,6 +235,14 @@ async function main(): Promise<void> {
   results.push(['volume creates/s (HTTP+JWT, conc. 8, mock)', fmt(ours.creates), base ? fmt(base.creates) : '-', ratio(ours.creates, base?.creates), '>= 270/s (Heketi 27/s)']);
   results.push(['volume info/s (conc. 16)', fmt(ours.infos), base ? fmt(base.infos) : '-', ratio(ours.infos, base?.infos), '>= 2x Heketi (479/s)']);
 
+  results.push([
+    `GET /volumes/details, ${details.volumes} volumes (ms)`,
+    fmt(details.ms),
+    '-',
+    '-',
+    `<= 100 ms; ${fmt(details.kib, 0)} KiB; 1 by 1: ${fmt(details.oneByOneMs, 0)} ms`,
+  ]);
+
   // (c) fill: percent of raw capacity holding data.
   for (const f of runFillBenchmark()) {
     results.push([`fill ${f.topology} (% raw capacity used)`, fmt(f.brickyardPercent, 2), fmt(f.heketiPercent, 2), `${fmt(f.brickyardPercent - f.heketiPercent, 2)} pt`, f.target]);
@@ -205,6 +251,11 @@ async function main(): Promise<void> {
   // (d) placement on 1,000 nodes × 10 devices.
   const p = placementBenchmark();
   results.push(['placement, 1000 nodes x 10 devices (ms/volume)', fmt(p.ms, 2), '-', '-', `${p.bricks} bricks/volume`]);
+
+  // (d2) POST /volumes/capacity with each_durability on 1,000 nodes' worth of devices.
+  for (const c of runCapacityBenchmark()) {
+    results.push([`capacity x8 dur., 100x10 ${c.topology} (ms)`, fmt(c.ms), '-', '-', `${c.probes} probes, longest ${fmt(c.maxProbeMs, 2)} ms`]);
+  }
 
   // (e) end-to-end create latency on the real lab, when it is up.
   const e2e = await runE2eLatency();

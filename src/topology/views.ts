@@ -21,7 +21,8 @@ export interface BrickInfo {
   size: number;
 }
 
-interface BrickRowLite {
+/** The brick columns a BrickInfo shows. */
+export interface BrickInfoRow {
   id: string;
   path: string;
   device_id: string;
@@ -30,13 +31,13 @@ interface BrickRowLite {
   size: number;
 }
 
-export function brickInfo(b: BrickRowLite): BrickInfo {
+export function brickInfo(b: BrickInfoRow): BrickInfo {
   return { id: b.id, path: b.path, device: b.device_id, node: b.node_id, volume: b.volume_id, size: b.size };
 }
 
 /** Device bricks include pending ones, as in Heketi. */
 function deviceBricks(db: DB, deviceId: string): BrickInfo[] {
-  return (stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks WHERE device_id = ? ORDER BY id').all(deviceId) as BrickRowLite[]).map(
+  return (stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks WHERE device_id = ? ORDER BY id').all(deviceId) as BrickInfoRow[]).map(
     brickInfo,
   );
 }
@@ -98,7 +99,7 @@ export function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
 
 /** Every visible node's info (as `nodeView`), grouped by cluster, from three statements in all. */
 export function nodeViewsByCluster(db: DB): Map<string, NodeInfo[]> {
-  const brickRows = stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks ORDER BY device_id, id').all() as BrickRowLite[];
+  const brickRows = stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks ORDER BY device_id, id').all() as BrickInfoRow[];
   const bricks = groupBy(brickRows, (b) => b.device_id);
   const deviceRows = stmt(db, 'SELECT * FROM devices WHERE pending_op IS NULL ORDER BY id').all() as DeviceRow[];
   const devices = groupBy(deviceRows, (d) => d.node_id);

@@ -1,8 +1,8 @@
 import type { DB } from '../store/db.js';
 import { stmt } from '../store/stmt.js';
 import { clusterNodes, type ClusterRow } from '../store/topology.js';
-import { blockVolumeIdsOf, volumeBricks, type BrickRow, type VolumeRow } from '../store/volumes.js';
-import { brickInfo, groupBy, nodeViewsByCluster } from '../topology/views.js';
+import { blockVolumeIdsOf, volumeBricks, type VolumeRow } from '../store/volumes.js';
+import { brickInfo, groupBy, nodeViewsByCluster, type BrickInfoRow } from '../topology/views.js';
 import { float32Shortest } from '../util/float32.js';
 
 /** Storage hosts of every node of the cluster in cluster order (sorted ids), recomputed per read. */
@@ -15,7 +15,7 @@ interface VolumeParts {
   /** Mount hosts of its cluster. */
   hosts: string[];
   /** Its bricks, in any order. */
-  bricks: BrickRow[];
+  bricks: BrickInfoRow[];
   /** Visible block volumes it hosts, sorted. */
   blockVolumes: string[];
 }
@@ -71,10 +71,11 @@ export function volumeViews(db: DB, volumes: VolumeRow[]): VolumeInfo[] {
   if (volumes.length === 0) return [];
   const ids = JSON.stringify(volumes.map((v) => v.id));
   const clusterIds = JSON.stringify([...new Set(volumes.map((v) => v.cluster_id))]);
-  const bricks = groupBy(
-    stmt(db, 'SELECT * FROM bricks WHERE volume_id IN (SELECT value FROM json_each(?))').all(ids) as BrickRow[],
-    (b) => b.volume_id,
-  );
+  const brickRows = stmt(
+    db,
+    'SELECT id, path, device_id, node_id, volume_id, size FROM bricks WHERE volume_id IN (SELECT value FROM json_each(?)) ORDER BY volume_id, id',
+  ).all(ids) as BrickInfoRow[];
+  const bricks = groupBy(brickRows, (b) => b.volume_id);
   const hostRows = stmt(
     db,
     'SELECT cluster_id, storage_hostname FROM nodes WHERE pending_op IS NULL AND cluster_id IN (SELECT value FROM json_each(?)) ORDER BY id',
@@ -136,7 +137,7 @@ export function volumePage(db: DB, q: VolumePageQuery): VolumePage {
 
 /**
  * `{clusters: [{volumes, nodes, id, block, file}]}` with full volume and node infos, the object
- * heketi-cli's `topology info` builds from one request per cluster, node and volume.
+ * heketi-cli's `topology info` builds from one request per cluster, node and volume; eight statements.
  */
 export function topologyView(db: DB) {
   const clusters = stmt(db, 'SELECT * FROM clusters ORDER BY id').all() as ClusterRow[];

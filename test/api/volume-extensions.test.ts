@@ -347,7 +347,10 @@ describe('GET /topology', () => {
     await s.post(`/nodes/${a.nodes[0]}/tags`, { change_type: 'set', tags: { rack: 'r1' } });
     await createVolume({ size: 2, durability: R3, clusters: [a.cluster] });
     await createVolume({ size: 1, clusters: [b.cluster], gid: 2000, glustervolumeoptions: ['performance.readdir-ahead on'] });
-    await createVolume({ size: 3, block: true, clusters: [a.cluster] });
+    const hosting = await createVolume({ size: 3, block: true, clusters: [a.cluster] });
+    const bv = await s.post('/blockvolumes', { size: 1, clusters: [a.cluster] });
+    expect((await s.wait(bv.headers.location)).status).toBe(303);
+    expect((await s.get(`/volumes/${hosting}`)).body.blockinfo.blockvolume).toHaveLength(1);
     const r = await s.get('/topology');
     expect(r.status).toBe(200);
     const clusters = [];
@@ -361,6 +364,9 @@ describe('GET /topology', () => {
     }
     expect(r.body).toEqual({ clusters });
     expect(r.body.clusters.flatMap((c: { volumes: unknown[] }) => c.volumes)).toHaveLength(3);
+    // the same volume objects page by page
+    expect((await s.get(`/volumes/details?cluster=${a.cluster}&limit=1`)).body.total).toBe(2);
+    expect((await s.get('/volumes/details')).body.volumes).toEqual(clusters.flatMap((c) => c.volumes).sort((x, y) => (x.id < y.id ? -1 : 1)));
     expect(r.text.startsWith('{"clusters":[{"volumes":[{"size":')).toBe(true);
   });
 });
