@@ -53,6 +53,18 @@ const asUser = (method: 'get' | 'post', path: string) => {
   return t;
 };
 
+/** Holds every node command until the returned function is called: operations stay in flight with their space reserved. */
+function holdNodeCommands(): () => void {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const run = s.runner.run.bind(s.runner);
+  s.runner.run = async (host, commands) => {
+    await gate;
+    return run(host, commands);
+  };
+  return release;
+}
+
 /** The plan answers feasible at `size` and not at `size + 1`: the capacity is the boundary of what a create gets. */
 async function expectBoundary(body: Record<string, unknown>, size: number): Promise<void> {
   const at = await s.post('/volumes/plan', { ...body, size });
@@ -89,14 +101,7 @@ describe('POST /volumes/capacity', () => {
     expect(snap.body.size).toBe(Math.floor(plain / 2));
     await expectBoundary({ durability: R3, snapshot: { enable: true, factor: 2 } }, snap.body.size);
 
-    // Hold every node command, so a create stays in flight with its space reserved.
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const run = s.runner.run.bind(s.runner);
-    s.runner.run = async (host, commands) => {
-      await gate;
-      return run(host, commands);
-    };
+    const release = holdNodeCommands();
     const r = await s.post('/volumes', { size: 100, durability: R3 });
     expect(r.status).toBe(202);
     const during = (await s.post('/volumes/capacity', { durability: R3 })).body.size as number;
@@ -285,13 +290,7 @@ describe('GET /volumes/details', () => {
     s = await startTestServer();
     await cluster([1, 2, 3]);
     const done = await createVolume({ size: 1 });
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const run = s.runner.run.bind(s.runner);
-    s.runner.run = async (host, commands) => {
-      await gate;
-      return run(host, commands);
-    };
+    const release = holdNodeCommands();
     const r = await s.post('/volumes', { size: 1 });
     expect(r.status).toBe(202);
     expect(await page('')).toMatchObject({ volumes: [{ id: done }], total: 1 });
