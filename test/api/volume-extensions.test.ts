@@ -2,7 +2,7 @@
  * Brickyard's read extensions: POST /volumes/capacity, GET /volumes/details, GET /topology. Every
  * response is checked against openapi.yaml by the test server's helpers.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer, token, type TestServer } from '../helpers/server.js';
 import { expectSpec } from '../helpers/openapi.js';
 
@@ -284,6 +284,31 @@ describe('GET /volumes/details', () => {
     expect(await page('?name=dat')).toEqual({ volumes: [], next: null, total: 0 });
     expect(await page(`?cluster=${ID0}`)).toEqual({ volumes: [], next: null, total: 0 });
     expect((await page(`?name=data&limit=1`)).next).toBe([inA, inB].sort()[0]);
+  });
+
+  it('reads a page with the same few statements whatever its size (no query per volume)', async () => {
+    s = await startTestServer();
+    await cluster([1, 2, 3]);
+    // Every statement execution goes through these methods of better-sqlite3's Statement.
+    const proto = Object.getPrototypeOf(s.by.ctx.db.prepare('SELECT 1')) as Record<'all' | 'get' | 'run' | 'iterate', () => unknown>;
+    const statementsFor = async (path: string) => {
+      await s.by.ctx.ops.idle();
+      const spies = (['all', 'get', 'run', 'iterate'] as const).map((m) => vi.spyOn(proto, m));
+      try {
+        expect((await s.get(path)).status).toBe(200);
+        return spies.reduce((n, spy) => n + spy.mock.calls.length, 0);
+      } finally {
+        for (const spy of spies) spy.mockRestore();
+      }
+    };
+    await createVolume({ size: 1 });
+    const one = await statementsFor('/volumes/details');
+    const topologyOne = await statementsFor('/topology');
+    for (let i = 0; i < 6; i++) await createVolume({ size: 1, durability: R3 });
+    expect(await statementsFor('/volumes/details')).toBe(one);
+    expect(await statementsFor('/topology')).toBe(topologyOne);
+    expect(one).toBeGreaterThan(0);
+    expect(one).toBeLessThanOrEqual(5);
   });
 
   it('leaves out volumes still being created, as GET /volumes does', async () => {
