@@ -1,5 +1,6 @@
 import type { DB } from '../store/db.js';
 import { stmt } from '../store/stmt.js';
+import { groupBy } from '../util/group.js';
 import {
   clusterNodes,
   getCluster,
@@ -83,18 +84,6 @@ export type NodeInfo = ReturnType<typeof nodeInfo>;
 
 export function nodeView(db: DB, n: NodeRow): NodeInfo {
   return nodeInfo(n, nodeDevices(db, n.id).map((d) => deviceView(db, d)));
-}
-
-/** Rows grouped by a key, each group in the rows' order. */
-export function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = out.get(k);
-    if (list) list.push(r);
-    else out.set(k, [r]);
-  }
-  return out;
 }
 
 /** Every visible node's info (as `nodeView`), grouped by cluster, from three statements in all. */

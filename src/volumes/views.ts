@@ -2,7 +2,8 @@ import type { DB } from '../store/db.js';
 import { stmt } from '../store/stmt.js';
 import { clusterNodes, type ClusterRow } from '../store/topology.js';
 import { blockVolumeIdsOf, volumeBricks, type VolumeRow } from '../store/volumes.js';
-import { brickInfo, groupBy, nodeViewsByCluster, type BrickInfoRow } from '../topology/views.js';
+import { brickInfo, nodeViewsByCluster, type BrickInfoRow } from '../topology/views.js';
+import { groupBy } from '../util/group.js';
 import { float32Shortest } from '../util/float32.js';
 
 /** Storage hosts of every node of the cluster in cluster order (sorted ids), recomputed per read. */
