@@ -311,6 +311,25 @@ describe('GET /volumes/details', () => {
     expect(one).toBeLessThanOrEqual(5);
   });
 
+  it('sends large answers with the exact bytes and Content-Length, ASCII or not', async () => {
+    s = await startTestServer();
+    await cluster([1, 2, 3]);
+    const filler = `user.filler ${'x'.repeat(4000)}`;
+    for (let i = 0; i < 17; i++) await createVolume({ size: 1, glustervolumeoptions: [filler] });
+    const check = async () => {
+      const r = await s.get('/volumes/details');
+      expect(r.text.length).toBeGreaterThan(65536);
+      expect(Number(r.headers['content-length'])).toBe(Buffer.byteLength(r.text));
+      expect(r.body.volumes.every((v: { glustervolumeoptions: string[] }) => v.glustervolumeoptions.includes(filler))).toBe(true);
+      return r;
+    };
+    expect((await check()).body.volumes).toHaveLength(17);
+    // One non-ASCII option value: the whole answer goes out as UTF-8 text.
+    await createVolume({ size: 1, glustervolumeoptions: [filler, 'user.note grüße 💥'] });
+    const r = await check();
+    expect(r.text).toContain('user.note grüße 💥');
+  });
+
   it('leaves out volumes still being created, as GET /volumes does', async () => {
     s = await startTestServer();
     await cluster([1, 2, 3]);
