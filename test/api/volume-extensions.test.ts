@@ -3,7 +3,8 @@
  * response is checked against openapi.yaml by the test server's helpers.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startTestServer, token, type TestServer } from '../helpers/server.js';
+import { ADMIN_KEY, USER_KEY, startTestServer, token, type TestServer } from '../helpers/server.js';
+import { HeketiClient } from '../../src/client/index.js';
 import { expectSpec } from '../helpers/openapi.js';
 
 let s: TestServer;
@@ -411,5 +412,25 @@ describe('GET /topology', () => {
     expect((await s.get(`/volumes/details?cluster=${a.cluster}&limit=1`)).body.total).toBe(2);
     expect((await s.get('/volumes/details')).body.volumes).toEqual(clusters.flatMap((c) => c.volumes).sort((x, y) => (x.id < y.id ? -1 : 1)));
     expect(r.text.startsWith('{"clusters":[{"volumes":[{"size":')).toBe(true);
+  });
+});
+
+describe('src/client', () => {
+  it('has the extensions: topologyInfo equals topology(), volumeDetails pages, volumeCapacity answers a user', async () => {
+    s = await startTestServer();
+    await cluster([1, 2, 3]);
+    for (let i = 0; i < 3; i++) await createVolume({ size: 1, name: `c${i}` });
+    const url = await s.listen();
+    const admin = new HeketiClient({ server: url, user: 'admin', key: ADMIN_KEY, pollMs: 5 });
+    const user = new HeketiClient({ server: url, user: 'user', key: USER_KEY, pollMs: 5 });
+    expect(await admin.topologyInfo()).toEqual(await admin.topology());
+    const first = await user.volumeDetails({ limit: 2 });
+    expect(first.volumes).toHaveLength(2);
+    const rest = await user.volumeDetails({ limit: 2, after: first.next! });
+    expect({ names: [...first.volumes, ...rest.volumes].map((v) => v.name).sort(), next: rest.next, total: rest.total }).toEqual({ names: ['c0', 'c1', 'c2'], next: null, total: 3 });
+    expect((await user.volumeDetails({ name: 'c1' })).volumes.map((v) => v.name)).toEqual(['c1']);
+    const cap = await user.volumeCapacity({ durability: { type: 'replicate', replicate: { replica: 3 } }, each_durability: true });
+    expect(cap.size).toBeGreaterThan(400);
+    expect(cap.durabilities).toHaveLength(8);
   });
 });
