@@ -17,6 +17,9 @@ export const VOLUME_CREATE = {
 
 export type VolumeCreateRequest = Decoded<typeof VOLUME_CREATE>;
 
+/** POST /volumes/capacity: a create request (its size ignored) and whether to answer for every standard durability too. */
+export const VOLUME_CAPACITY = { ...VOLUME_CREATE, each_durability: 'bool' } as const;
+
 export const VOLUME_EXPAND = { expand_size: 'int' } as const;
 export const VOLUME_CLONE = { name: 'string' } as const;
 export const BLOCK_RESTRICTION = { restriction: 'string' } as const;
@@ -47,11 +50,17 @@ export function validateOptions(options: string[]): void {
   }
 }
 
-/** The synchronous checks of POST /volumes, in Heketi's order (heketi-api.md §9). */
-export function validateVolumeCreate(req: VolumeCreateRequest): VolumeCreateRequest {
+/**
+ * The synchronous checks of POST /volumes, in Heketi's order (heketi-api.md §9). `ignoreSize` for
+ * requests that ask about sizes (POST /volumes/capacity) rather than create one. Returns the
+ * request with each cluster once.
+ */
+export function validateVolumeCreate<R extends VolumeCreateRequest>(req: R, opts: { ignoreSize?: boolean } = {}): R {
   const errors: FieldErrors = {};
-  if (req.size === 0) errors.size = MSG.blank;
-  else if (req.size < 1) errors.size = MSG.min(1);
+  if (!opts.ignoreSize) {
+    if (req.size === 0) errors.size = MSG.blank;
+    else if (req.size < 1) errors.size = MSG.min(1);
+  }
   const name = nameError(req.name);
   if (name) errors.name = name;
   if (req.clusters.length > LIMITS.clusters) errors.clusters = tooMany('clusters', req.clusters.length, LIMITS.clusters);
