@@ -1,16 +1,27 @@
 /** A Brickyard for the benchmarks: its own process (so the load generator does not share its event loop), mock executor, JWT on. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { HeketiClient } from '../src/client/index.js';
 
 export interface BenchServer {
   url: string;
+  /** The server process, for its resident memory (rssKiB). */
+  pid: number;
+  /** Milliseconds from spawning the process to its first answer of GET /hello. */
+  startMs: number;
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(dir: string, key: string): Promise<BenchServer> {
-  const port = 18000 + Math.floor(Math.random() * 4000);
+export interface BenchServerOptions {
+  /** Merged into the `glusterfs` section of the server's configuration. */
+  glusterfs?: Record<string, unknown>;
+  /** Port to listen on (default: a random one in 18000-21999). */
+  port?: number;
+}
+
+export async function startBenchServer(dir: string, key: string, opts: BenchServerOptions = {}): Promise<BenchServer> {
+  const port = opts.port ?? 18000 + Math.floor(Math.random() * 4000);
   const cfgFile = join(dir, 'heketi.json');
   writeFileSync(
     cfgFile,
@@ -18,9 +29,10 @@ export async function startBenchServer(dir: string, key: string): Promise<BenchS
       port: String(port),
       listen_address: '127.0.0.1',
       jwt: { admin: { key }, user: { key: `${key}-user` } },
-      glusterfs: { executor: 'mock', db: join(dir, 'bench.db'), loglevel: 'none', mock: { device_size_gb: 4096 } },
+      glusterfs: { executor: 'mock', db: join(dir, 'bench.db'), loglevel: 'none', mock: { device_size_gb: 4096 }, ...opts.glusterfs },
     }),
   );
+  const t0 = performance.now();
   const server = execa('node', [new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   const client = new HeketiClient({ server: url, user: 'admin', key });
@@ -29,15 +41,24 @@ export async function startBenchServer(dir: string, key: string): Promise<BenchS
       await client.hello();
       break;
     } catch {
-      if (i > 200) throw new Error('bench server did not start');
-      await new Promise((r) => setTimeout(r, 50));
+      if (i > 2000 || server.exitCode !== null) throw new Error('bench server did not start');
+      await new Promise((r) => setTimeout(r, 5));
     }
   }
   return {
     url,
+    pid: server.pid!,
+    startMs: performance.now() - t0,
     async stop() {
       server.kill('SIGTERM');
       await server;
     },
   };
+}
+
+/** Resident memory of a process (Linux /proc), in KiB. */
+export function rssKiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(m[1]);
 }
