@@ -1,6 +1,7 @@
 /** A Brickyard for the benchmarks: its own process (so the load generator does not share its event loop), mock executor, JWT on. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { HeketiClient } from '../src/client/index.js';
 
@@ -20,6 +21,20 @@ export interface BenchServerOptions {
   port?: number;
 }
 
+/**
+ * The node flags the image runs the server with (the Dockerfile's ENTRYPOINT), so that the bench
+ * measures the server as it is deployed. The Dockerfile is found upwards from this file (bench/
+ * under tsx, dist/bench/ when built).
+ */
+export function deployedNodeFlags(): string[] {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4 && !existsSync(join(dir, 'Dockerfile')); i++) dir = dirname(dir);
+  const m = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(dir, 'Dockerfile'), 'utf8'));
+  if (!m) throw new Error('Dockerfile: no ENTRYPOINT ["node", ...] line');
+  const argv = JSON.parse(m[1]!) as string[];
+  return argv.slice(1).filter((a) => a.startsWith('--'));
+}
+
 export async function startBenchServer(dir: string, key: string, opts: BenchServerOptions = {}): Promise<BenchServer> {
   const port = opts.port ?? 18000 + Math.floor(Math.random() * 4000);
   const cfgFile = join(dir, 'heketi.json');
@@ -33,7 +48,7 @@ export async function startBenchServer(dir: string, key: string, opts: BenchServ
     }),
   );
   const t0 = performance.now();
-  const server = execa('node', [new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
+  const server = execa('node', [...deployedNodeFlags(), new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   const client = new HeketiClient({ server: url, user: 'admin', key });
   for (let i = 0; ; i++) {
