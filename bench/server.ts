@@ -48,15 +48,25 @@ export async function startBenchServer(dir: string, key: string, opts: BenchServ
     }),
   );
   const t0 = performance.now();
-  const server = execa('node', [...deployedNodeFlags(), new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
+  const server = execa('node', [...deployedNodeFlags(), new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], {
+    reject: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  server.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
   const url = `http://127.0.0.1:${port}`;
   const client = new HeketiClient({ server: url, user: 'admin', key });
-  for (let i = 0; ; i++) {
+  for (;;) {
     try {
       await client.hello();
       break;
     } catch {
-      if (i > 2000 || server.exitCode !== null) throw new Error('bench server did not start');
+      if (performance.now() - t0 > 60_000 || server.exitCode !== null) {
+        server.kill('SIGKILL');
+        throw new Error(`bench server did not start (exit ${server.exitCode}): ${stderr}`);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
   }
