@@ -6,7 +6,7 @@
  *                                            workloads against (it must be empty and in mock mode)
  *   BENCH_SECONDS                            duration of each HTTP workload (default 5)
  *   BENCH_QUICK=1                            the scale rows on a small pool (500 volumes, under a minute)
- *   BENCH_ONLY=http,fill,placement,csi,scale,e2e   only these parts (default: all)
+ *   BENCH_ONLY=http,fill,placement,capacity,csi,scale,e2e   only these parts (default: all)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -17,8 +17,9 @@ import type { AllocCluster } from '../src/allocator/types.js';
 import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
 import { runCsiBenchmark } from './csi.js';
-import { startBenchServer } from './server.js';
+import { cpuMs, startBenchServer } from './server.js';
 import { runScaleBenchmark } from './scale.js';
+import { runCapacityBenchmark } from './capacity.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ONLY = process.env.BENCH_ONLY?.split(',');
@@ -88,6 +89,43 @@ async function httpWorkloads(t: Target): Promise<{ creates: number; infos: numbe
   return { creates: create.perSec, infos: info.perSec, hello: hello.perSec };
 }
 
+/**
+ * `GET /volumes/details?limit=1000` once the pool holds 1,000 volumes (the create workload's,
+ * topped up), median of 15; and the same infos fetched one `GET /volumes/{id}` at a time.
+ */
+async function detailsWorkload(t: Target, serverPid: number | undefined): Promise<{ ms: number; cpuMs?: number; volumes: number; kib: number; oneByOneMs: number }> {
+  const c = clientFor(t);
+  let missing = 1000 - (await c.volumeList()).volumes.length;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (missing > 0) {
+        missing--;
+        const done = await c.poll(await c.start('POST', '/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } }));
+        if (done.status !== 303) throw new Error(`details bench: create ended ${done.status} ${done.text}`);
+      }
+    }),
+  );
+  const ids = (await c.volumeList()).volumes;
+  const times: number[] = [];
+  let volumes = 0;
+  let bytes = 0;
+  // The server's own CPU per request does not depend on what else the machine runs.
+  const cpuBefore = cpuMs(serverPid);
+  for (let i = 0; i < 15; i++) {
+    const start = performance.now();
+    const r = await c.request('GET', '/volumes/details?limit=1000');
+    times.push(performance.now() - start);
+    volumes = (JSON.parse(r.text) as { volumes: unknown[] }).volumes.length;
+    bytes = r.bytes.length;
+  }
+  const cpuAfter = cpuMs(serverPid);
+  times.sort((a, b) => a - b);
+  const start = performance.now();
+  for (const id of ids.slice(0, 1000)) await c.request('GET', `/volumes/${id}`);
+  const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / 15 : undefined;
+  return { ms: times[7]!, cpuMs: cpu, volumes, kib: bytes / 1024, oneByOneMs: performance.now() - start };
+}
+
 function placementBenchmark(): { ms: number; bricks: number } {
   const cluster: AllocCluster = {
     id: 'c',
@@ -142,6 +180,7 @@ async function main(): Promise<void> {
     const server = await startBenchServer(dir, 'bench-admin');
     const target = { url: server.url, key: 'bench-admin' };
     const ours = await httpWorkloads(target);
+    const details = await detailsWorkload(target, server.pid);
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
 
@@ -159,6 +198,13 @@ async function main(): Promise<void> {
       base ? '>= 10x baseline' : ">= 400/s (10x Heketi's 40/s measured here)",
     ]);
     results.push(['volume info/s (conc. 16)', fmt(ours.infos), base ? fmt(base.infos) : '-', ratio(ours.infos, base?.infos), '>= 2x Heketi (479/s)']);
+    results.push([
+      `GET /volumes/details, ${details.volumes} volumes (ms)`,
+      fmt(details.ms),
+      '-',
+      '-',
+      `<= 100 ms; server CPU ${details.cpuMs === undefined ? '?' : fmt(details.cpuMs)} ms; ${fmt(details.kib, 0)} KiB; 1 by 1: ${fmt(details.oneByOneMs, 0)} ms`,
+    ]);
   }
 
   // (c) fill: percent of raw capacity holding data.
@@ -172,6 +218,13 @@ async function main(): Promise<void> {
   if (part('placement')) {
     const p = placementBenchmark();
     results.push(['placement, 1000 nodes x 10 devices (ms/volume)', fmt(p.ms, 2), '-', '-', `${p.bricks} bricks/volume`]);
+  }
+
+  // (d2) POST /volumes/capacity with each_durability on 1,000 nodes' worth of devices.
+  if (part('capacity')) {
+    for (const cap of runCapacityBenchmark()) {
+      results.push([`capacity x8 dur., 100x10 ${cap.topology} (CPU ms)`, fmt(cap.cpuMs), '-', '-', `wall ${fmt(cap.wallMs)} ms, ${cap.probes} probes, longest ${fmt(cap.maxProbeMs, 2)} ms`]);
+    }
   }
 
   // (e) CreateVolume through the CSI driver vs the same create over REST.

@@ -7,7 +7,7 @@ import { HeketiClient } from '../src/client/index.js';
 
 export interface BenchServer {
   url: string;
-  /** The server process, for its resident memory (rssKiB). */
+  /** The server process, for its resident memory (rssKiB) and CPU time. */
   pid: number;
   /** Milliseconds from spawning the process to its first answer of GET /hello. */
   startMs: number;
@@ -86,4 +86,14 @@ export function rssKiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no VmRSS for process ${pid}`);
   return Number(m[1]);
+}
+
+/** CPU time (user + system, ms) a process has used, from /proc (Linux; undefined elsewhere). */
+export function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
 }
