@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeketiClient } from '../src/client/index.js';
-import { rssKiB, startBenchServer, type BenchServer } from './server.js';
+import { cpuMs, rssKiB, startBenchServer, type BenchServer } from './server.js';
 import { WRK_MISSING, haveWrk, wrkGet } from './wrk.js';
 
 type Row = (string | number)[];
@@ -136,6 +136,53 @@ async function readLatency(url: string, list: string[], dir: string, runs = 3): 
   return best;
 }
 
+/**
+ * Every volume through `GET /volumes/details?limit=1000` page by page, and `GET /topology` (the
+ * whole pool in one answer): wall time, and the server's own CPU time, which does not depend on
+ * what else the machine runs.
+ */
+async function bulkReads(server: BenchServer, c: HeketiClient, volumes: number, note: string): Promise<Row[]> {
+  const pages: number[] = [];
+  let listed = 0;
+  let after = '';
+  let cpu0 = cpuMs(server.pid);
+  for (;;) {
+    const t0 = performance.now();
+    const r = await c.request('GET', `/volumes/details?limit=1000${after ? `&after=${after}` : ''}`);
+    pages.push(performance.now() - t0);
+    if (r.status !== 200) throw new Error(`/volumes/details: ${r.status} ${r.text}`);
+    const page = JSON.parse(r.text) as { volumes: unknown[]; next: string | null };
+    listed += page.volumes.length;
+    if (!page.next) break;
+    after = page.next;
+  }
+  let cpu1 = cpuMs(server.pid);
+  const pageCpu = cpu0 !== undefined && cpu1 !== undefined ? `${fmt((cpu1 - cpu0) / pages.length)} ms` : '?';
+  const rows: Row[] = [
+    [
+      `scale: GET /volumes/details?limit=1000 at ${volumes} vols`,
+      `${fmt(percentile(pages, 50))} ms`,
+      '-',
+      '-',
+      `<= 100 ms per page (median of ${pages.length}, ${listed} volumes listed); server CPU ${pageCpu} per page${note}`,
+    ],
+  ];
+  const times: number[] = [];
+  let bytes = 0;
+  cpu0 = cpuMs(server.pid);
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const r = await c.request('GET', '/topology');
+    times.push(performance.now() - t0);
+    if (r.status !== 200) throw new Error(`/topology: ${r.status} ${r.text}`);
+    bytes = r.bytes.length;
+  }
+  cpu1 = cpuMs(server.pid);
+  const topoCpu = cpu0 !== undefined && cpu1 !== undefined ? `${fmt((cpu1 - cpu0) / 3)} ms` : '?';
+  rows.push([`scale: GET /topology at ${volumes} vols`, `${fmt(percentile(times, 50))} ms`, '-', '-', `median of 3; ${mib(bytes / 1024)}; server CPU ${topoCpu}${note}`]);
+  return rows;
+}
+
 /** Copies a stopped bench server's DB and mock node state to another directory. */
 function copyServerState(from: string, to: string): void {
   for (const f of readdirSync(from)) if (f.startsWith('bench.db')) copyFileSync(join(from, f), join(to, f));
@@ -231,6 +278,9 @@ export async function runScaleBenchmark(): Promise<Row[]> {
       }
       rows.push(['scale: read rates', '-', '-', '-', WRK_MISSING]);
     }
+
+    progress('bulk reads');
+    rows.push(...(await bulkReads(server, c, volumes, note)));
 
     const checks: number[] = [];
     for (let i = 0; i < 3; i++) {
