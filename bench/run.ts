@@ -6,6 +6,7 @@
  *                                            workloads against (it must be empty and in mock mode)
  *   BENCH_SECONDS                            duration of each HTTP workload (default 5)
  *   BENCH_QUICK=1                            the scale rows on a small pool (500 volumes, under a minute)
+ *   BENCH_SERVER_FLAGS                       more node flags for the bench servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
  *   BENCH_ONLY=http,fill,placement,capacity,csi,scale,e2e   only these parts (default: all)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -63,7 +64,30 @@ async function throughput(concurrency: number, op: () => Promise<boolean>): Prom
   return { perSec: ok / ((performance.now() - start) / 1000), ok, failed };
 }
 
-async function httpWorkloads(t: Target): Promise<{ creates: number; infos: number; hello: number }> {
+interface HttpResults {
+  creates: number;
+  infos: number;
+  hello: number;
+  /** CPU time of the server process per completed create (when its pid is known), and of this (the client's) process. */
+  serverCpuPerCreate?: number;
+  clientCpuPerCreate: number;
+  /** GET /queue/{id} requests per create (from the server's /metrics; undefined when it has none). */
+  pollsPerCreate?: number;
+}
+
+/** GET /queue/{id} requests a server has answered, from its brickyard_http_requests_total (undefined for a server without it, e.g. Heketi). */
+async function queueRequests(c: HeketiClient): Promise<number | undefined> {
+  try {
+    const text = await c.metrics();
+    let n: number | undefined;
+    for (const m of text.matchAll(/^brickyard_http_requests_total\{([^}]*)\} (\d+)$/gm)) if (m[1]!.includes('route="/queue/:id"')) n = (n ?? 0) + Number(m[2]);
+    return n;
+  } catch {
+    return undefined;
+  }
+}
+
+async function httpWorkloads(t: Target, serverPid?: number): Promise<HttpResults> {
   const c = clientFor(t);
   // Calibration: the cheapest route (no DB; tokens are minted once per second and path) with the
   // same client and concurrency shows what this machine and client can do at all; compare the other rows to it.
@@ -74,6 +98,9 @@ async function httpWorkloads(t: Target): Promise<{ creates: number; infos: numbe
   // Heketi's small pool (6 nodes x 4 devices), devices large enough that the creates never run out of space.
   await setupTopology(c, 6, 4);
   // A create is done when its queue answers 303 (the volume is not read back).
+  const polls0 = await queueRequests(c);
+  const serverCpu0 = cpuMs(serverPid);
+  const clientCpu0 = process.cpuUsage();
   const create = await throughput(8, async () => {
     try {
       const location = await c.start('POST', '/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } });
@@ -82,11 +109,21 @@ async function httpWorkloads(t: Target): Promise<{ creates: number; infos: numbe
       return false;
     }
   });
+  const serverCpu1 = cpuMs(serverPid);
+  const clientCpu = process.cpuUsage(clientCpu0);
+  const polls1 = await queueRequests(c);
   const ids = (await c.volumeList()).volumes;
   let i = 0;
   // Reads the answer without decoding it, as the other rows do.
   const info = await throughput(16, async () => (await c.request('GET', `/volumes/${ids[i++ % ids.length]}`)).status === 200);
-  return { creates: create.perSec, infos: info.perSec, hello: hello.perSec };
+  return {
+    creates: create.perSec,
+    infos: info.perSec,
+    hello: hello.perSec,
+    serverCpuPerCreate: serverCpu0 !== undefined && serverCpu1 !== undefined ? (serverCpu1 - serverCpu0) / create.ok : undefined,
+    clientCpuPerCreate: (clientCpu.user + clientCpu.system) / 1000 / create.ok,
+    pollsPerCreate: polls0 !== undefined && polls1 !== undefined ? (polls1 - polls0) / (create.ok + create.failed) : undefined,
+  };
 }
 
 /**
@@ -179,12 +216,12 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-'));
     const server = await startBenchServer(dir, 'bench-admin');
     const target = { url: server.url, key: 'bench-admin' };
-    const ours = await httpWorkloads(target);
+    const ours = await httpWorkloads(target, server.pid);
     const details = await detailsWorkload(target, server.pid);
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
 
-    let base: { creates: number; infos: number; hello: number } | undefined;
+    let base: HttpResults | undefined;
     if (process.env.BENCH_BASELINE_URL) {
       base = await httpWorkloads({ url: process.env.BENCH_BASELINE_URL, key: process.env.BENCH_BASELINE_KEY ?? '' });
     }
@@ -196,6 +233,15 @@ async function main(): Promise<void> {
       base ? fmt(base.creates) : '-',
       ratio(ours.creates, base?.creates),
       base ? '>= 10x baseline' : ">= 400/s (10x Heketi's 40/s measured here)",
+    ]);
+    // Load-independent: what one create costs the server's CPU (and the bench's client), so 1000 / ms
+    // is the creates per second one core could serve.
+    results.push([
+      '  server CPU per create (ms)',
+      ours.serverCpuPerCreate === undefined ? '?' : fmt(ours.serverCpuPerCreate, 2),
+      '-',
+      '-',
+      `one core: ${ours.serverCpuPerCreate ? fmt(1000 / ours.serverCpuPerCreate, 0) : '?'}/s; client ${fmt(ours.clientCpuPerCreate, 2)} ms; ${ours.pollsPerCreate === undefined ? '?' : fmt(ours.pollsPerCreate)} /queue requests per create (polled every 5 ms)`,
     ]);
     results.push(['volume info/s (conc. 16)', fmt(ours.infos), base ? fmt(base.infos) : '-', ratio(ours.infos, base?.infos), '>= 2x Heketi (479/s)']);
     results.push([

@@ -48,7 +48,7 @@ export async function startBenchServer(dir: string, key: string, opts: BenchServ
     }),
   );
   const t0 = performance.now();
-  const server = execa('node', [...deployedNodeFlags(), new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], {
+  const server = execa('node', [...deployedNodeFlags(), ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], {
     reject: false,
     stdin: 'ignore',
     stdout: 'ignore',
