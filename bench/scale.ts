@@ -70,12 +70,15 @@ async function buildTopology(c: HeketiClient): Promise<string[]> {
   return clusters;
 }
 
-/** `count` creates spread over the clusters in turn, `concurrency` at once; each one's latency (POST until the queue's 303). */
-async function timedCreates(c: HeketiClient, clusters: string[], count: number, concurrency: number): Promise<{ ms: number[]; failed: string[] }> {
+/**
+ * `count` creates spread over the clusters in turn (from cluster `first`), `concurrency` at once;
+ * each one's latency (POST until the queue's 303).
+ */
+async function timedCreates(c: HeketiClient, clusters: string[], count: number, concurrency: number, first = 0): Promise<{ ms: number[]; failed: string[] }> {
   const ms: number[] = [];
   const failed: string[] = [];
   await inParallel(
-    Array.from({ length: count }, (_, i) => clusters[i % clusters.length]!),
+    Array.from({ length: count }, (_, i) => clusters[(first + i) % clusters.length]!),
     concurrency,
     async (cluster) => {
       const t0 = performance.now();
@@ -228,7 +231,8 @@ export async function runScaleBenchmark(): Promise<Row[]> {
         [ce, empty],
         [c, full],
       ] as const) {
-        const r = await timedCreates(client, clusters, 8, 8);
+        // Each round on the next clusters, so that every cluster ends with the same count.
+        const r = await timedCreates(client, clusters, 8, 8, done);
         into.ms.push(...r.ms);
         into.failed.push(...r.failed);
       }
