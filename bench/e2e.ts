@@ -71,10 +71,24 @@ const isVolumeStart = (c: NodeCommand) => isGluster(c) && c.argv[c.argv.length -
  */
 class TimingRunner implements CommandRunner {
   readonly timings: BatchTiming[] = [];
+  /**
+   * Batches for one host run one after another here, as every runner runs them: a batch's time
+   * then starts when it starts, not while it waits behind another batch for the same node.
+   */
+  private readonly hostQueues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly inner: CommandRunner) {}
 
-  async run(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
+  run(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
+    const p = (this.hostQueues.get(host) ?? Promise.resolve()).then(() => this.timed(host, commands));
+    this.hostQueues.set(
+      host,
+      p.catch(() => undefined),
+    );
+    return p;
+  }
+
+  private async timed(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
     if (!commands.some(isGluster)) {
       const t0 = performance.now();
       try {
