@@ -73,6 +73,7 @@ export function createContext(config: Config, opts: ContextOptions = {}): AppCon
 /** Waits for background operations, then closes the executor and the store. */
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.ops.idle();
+  ctx.ops.close();
   await ctx.runner.close();
   ctx.db.close();
 }

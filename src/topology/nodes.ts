@@ -14,10 +14,11 @@ import {
   setNodeState,
   type NodeRow,
 } from '../store/topology.js';
-import { CHANGE, deleteOperation, insertOperation, recordStep } from '../operations/journal.js';
-import type { WorkResult } from '../operations/runner.js';
+import { CHANGE, endOperation, insertOperation, recordStep } from '../operations/journal.js';
+import type { Prepared, WorkResult } from '../operations/runner.js';
+import { errorText } from '../errors.js';
 import type { TargetState } from './requests.js';
-import { removeDevice } from './devices.js';
+import { removeDevice, throwIfBusy } from './devices.js';
 import { visibleNode } from './views.js';
 
 export interface NodeAddRequest {
@@ -35,21 +36,42 @@ function hostnameConflict(db: AppContext['db'], manage: string, storage: string)
   return conflict(`Hostname ${h} already used by node with id ${taken.id}\n`);
 }
 
+/** The cluster and hostname checks of a node add (read-only). */
+function checkNodeAdd(db: AppContext['db'], req: NodeAddRequest): NodeRow[] {
+  if (!getCluster(db, req.cluster)) throw notFound('Cluster id does not exist');
+  const clash = hostnameConflict(db, req.hostnames.manage[0]!, req.hostnames.storage[0]!);
+  if (clash) throw clash;
+  return clusterNodes(db, req.cluster);
+}
+
 /**
- * Node add, synchronous half: registers the hostnames (a pending node row, invisible until the
- * probe succeeds), then checks glusterd as Heketi does. Returns the background half.
+ * Node add, synchronous half: checks the cluster and the hostnames, then glusterd as Heketi does.
+ * Returns the preparation for the runner, which registers the hostnames (a pending node row,
+ * invisible until the probe succeeds) with the journal entry and the queue entry at once.
  */
-export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promise<() => Promise<WorkResult>> {
+export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promise<() => Prepared> {
   const { db } = ctx;
   const manage = req.hostnames.manage[0]!;
   const storage = req.hostnames.storage[0]!;
-  const nodeId = newId();
-  const opId = newId();
-  const existing = tx(db, () => {
-    if (!getCluster(db, req.cluster)) throw notFound('Cluster id does not exist');
-    const clash = hostnameConflict(db, manage, storage);
-    if (clash) throw clash;
-    const peers = clusterNodes(db, req.cluster);
+  const existing = checkNodeAdd(db, req);
+  let peer: NodeRow | undefined;
+  if (existing.length > 0) {
+    for (const candidate of existing) {
+      if (candidate.state !== 'online') continue;
+      if (await ctx.nodeOps.glusterdRunning(candidate.manage_hostname)) {
+        peer = candidate;
+        break;
+      }
+    }
+    if (!peer) throw badRequest('None of the nodes in cluster has glusterd running');
+  } else if (!(await ctx.nodeOps.glusterdRunning(manage))) {
+    throw badRequest("New Node doesn't have glusterd running");
+  }
+  return () => {
+    // Checked again: another request may have taken a hostname while glusterd was asked.
+    checkNodeAdd(db, req);
+    const nodeId = newId();
+    const opId = newId();
     insertNode(db, {
       id: nodeId,
       cluster_id: req.cluster,
@@ -60,56 +82,40 @@ export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promis
       pending_op: opId,
     });
     insertOperation(db, { id: opId, type: 'add-node', actions: [{ change: CHANGE.AddNode, id: nodeId }], intent: { nodeId, storage } });
-    return peers;
-  });
-  const undo = () =>
-    tx(db, () => {
-      deleteNode(db, nodeId);
-      deleteOperation(db, opId);
-    });
-  let peer: NodeRow | undefined;
-  try {
-    if (existing.length > 0) {
-      for (const candidate of existing) {
-        if (candidate.state !== 'online') continue;
-        if (await ctx.nodeOps.glusterdRunning(candidate.manage_hostname)) {
-          peer = candidate;
-          break;
+    const work = async () => {
+      try {
+        if (peer) {
+          recordStep(db, opId, 'probe');
+          await ctx.nodeOps.peerProbe(peer.manage_hostname, storage);
         }
+      } catch (e) {
+        tx(db, () => {
+          deleteNode(db, nodeId);
+          endOperation(db, opId, { error: errorText(e) });
+        });
+        throw e;
       }
-      if (!peer) throw badRequest('None of the nodes in cluster has glusterd running');
-    } else if (!(await ctx.nodeOps.glusterdRunning(manage))) {
-      throw badRequest("New Node doesn't have glusterd running");
-    }
-  } catch (e) {
-    undo();
-    throw e;
-  }
-  return async () => {
-    try {
-      if (peer) {
-        recordStep(db, opId, 'probe');
-        await ctx.nodeOps.peerProbe(peer.manage_hostname, storage);
-      }
-    } catch (e) {
-      undo();
-      throw e;
-    }
-    tx(db, () => {
-      clearNodePending(db, nodeId);
-      deleteOperation(db, opId);
-    });
-    return `/nodes/${nodeId}`;
+      const location = `/nodes/${nodeId}`;
+      tx(db, () => {
+        clearNodePending(db, nodeId);
+        endOperation(db, opId, { location });
+      });
+      return location;
+    };
+    return { opId, work };
   };
 }
 
-/** Node delete: requires no devices; peer detach errors are ignored as in Heketi. */
-export function startNodeDelete(ctx: AppContext, node: NodeRow): () => Promise<WorkResult> {
+/** Node delete: requires no devices; peer detach errors are ignored as in Heketi. Runs inside the runner's transaction. */
+export function prepareNodeDelete(ctx: AppContext, nodeId: string): Prepared {
   const { db } = ctx;
+  const node = visibleNode(db, nodeId);
+  if (!node) throw notFound();
   if (nodeDeviceCount(db, node.id) > 0) throw conflict(`Unable to delete node [${node.id}] because it contains devices`);
+  throwIfBusy(ctx, 'Node', node.id);
   const opId = newId();
   insertOperation(db, { id: opId, type: 'delete-node', actions: [{ change: CHANGE.DeleteNode, id: node.id }], intent: { nodeId: node.id } });
-  return async () => {
+  const work = async () => {
     const other = clusterNodes(db, node.cluster_id).find((n) => n.id !== node.id);
     if (other) {
       try {
@@ -121,10 +127,11 @@ export function startNodeDelete(ctx: AppContext, node: NodeRow): () => Promise<W
     tx(db, () => {
       if (nodeDeviceCount(db, node.id) > 0) throw conflict(`Unable to delete node [${node.id}] because it contains devices`);
       deleteNode(db, node.id);
-      deleteOperation(db, opId);
+      endOperation(db, opId, { location: null });
     });
     return null;
   };
+  return { opId, work };
 }
 
 /** State transitions of heketi-behaviour.md §7, evaluated in the background as Heketi does. */
