@@ -152,11 +152,12 @@ export class OperationRunner {
     } catch (e) {
       this.log.error({ err: errorText(e), queueId }, 'could not record the outcome of an operation; retrying');
       this.unanswered.set(queueId, outcome);
-      this.retryTimer ??= setInterval(() => this.retryAnswers(), ANSWER_RETRY_MS).unref();
+      this.retryTimer ??= setInterval(() => this.flushAnswers(), ANSWER_RETRY_MS).unref();
     }
   }
 
-  private retryAnswers(): void {
+  /** Writes the answers the database refused before; called by the timer and before the cleaner answers entries itself. */
+  flushAnswers(): void {
     for (const [queueId, outcome] of this.unanswered) {
       try {
         settleQueueEntry(this.db, queueId, outcome);

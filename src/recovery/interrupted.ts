@@ -62,6 +62,8 @@ export function recoverOperations(ctx: AppContext, only?: Set<string>, opts: { m
 async function recoverNow(ctx: AppContext, only: Set<string> | undefined, markFailed: boolean): Promise<{ cleaned: number; failed: number }> {
   let cleaned = 0;
   let failed = 0;
+  // The failure a request's own work reported comes first: its answer is written before recovery answers for it.
+  ctx.ops.flushAnswers();
   for (const listed of listOperations(ctx.db)) {
     if (only && !only.has(listed.id)) continue;
     // Read again at its turn: the handlers before it took time, in which its own work may have ended it.
