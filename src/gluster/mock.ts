@@ -14,6 +14,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, unlinkSync, write
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { CommandError, failureText, type CommandResult, type CommandRunner, type NodeCommand } from './executor.js';
 import { LVM_BIN, UDEVADM_BIN, dmDevNode } from './planner.js';
+import { XFS_MIN_FILESYSTEM_KiB } from '../allocator/sizing.js';
 import { renderCommand } from './quote.js';
 
 // ---------------------------------------------------------------------------------- state types
@@ -786,6 +787,9 @@ export class MockRunner implements CommandRunner {
     if (this.isDisk(host, dev) && hs.pvs[dev] && !flags.has('f')) {
       return fail(`mkfs.xfs: ${dev} appears to contain an existing filesystem (LVM2_member).\nmkfs.xfs: Use the -f option to force overwrite.`);
     }
+    // As xfsprogs ≥ 5.19 (Debian 12, current distributions).
+    const lv = this.lvKeyOfDev(host, dev);
+    if (lv && hs.lvs[lv]!.sizeKiB < XFS_MIN_FILESYSTEM_KiB) return fail('Filesystem must be larger than 300MB.');
     this.hostMut(host, 'fs', dev, { type: 'xfs', dirs: {} });
     return ok(`meta-data=${dev}              isize=512    agcount=4, agsize=65536 blks\n`);
   }

@@ -112,13 +112,28 @@ describe('volume create', () => {
     expectText(await s.post('/volumes', { size: 1, name: 'named', ...CLI_DEFAULTS }), 500, "Failed to allocate new volume: Volume name 'named' already in use");
   });
 
-  it('creates arbiter volumes with a small third brick', async () => {
+  it('creates arbiter volumes with a small third brick, never below what mkfs.xfs accepts', async () => {
     await topology();
-    const v = await create({ size: 4, glustervolumeoptions: ['user.heketi.arbiter true'] });
-    expect(v.status).toBe(200);
-    const sizes = v.body.bricks.map((b: { size: number }) => b.size).sort((a: number, b: number) => a - b);
-    expect(sizes).toEqual([65536, 4194304, 4194304]);
+    const sizesOf = (v: { body: { bricks: { size: number }[] } }) => v.body.bricks.map((b) => b.size).sort((x, y) => x - y);
+    const big = await create({ size: 40, glustervolumeoptions: ['user.heketi.arbiter true'] });
+    expect(big.status).toBe(200);
+    expect(sizesOf(big)).toEqual([655360, 41943040, 41943040]); // data brick / average file size (64 KiB)
     expect(s.runner.commandLog.some((e) => e.argv.join(' ').includes(`replica 3 arbiter 1`))).toBe(true);
+    // Heketi's 16 MiB minimum would give a 64 MiB arbiter brick here, which current mkfs.xfs refuses.
+    const small = await create({ size: 4, glustervolumeoptions: ['user.heketi.arbiter true'] });
+    expect(small.status).toBe(200);
+    expect(sizesOf(small)).toEqual([307200, 4194304, 4194304]);
+  });
+
+  it('an arbiter minimum below what the nodes\' mkfs accepts fails on the node (the mock is xfsprogs >= 5.19)', async () => {
+    await s.close();
+    await start((c) => {
+      c.glusterfs.arbiterBrickMinSizeMb = 16;
+      c.glusterfs.volumeCreateRetries = 0;
+    });
+    await topology(3, 1);
+    const r = await s.post('/volumes', { size: 1, ...CLI_DEFAULTS, glustervolumeoptions: ['user.heketi.arbiter true'] });
+    expectText(await s.wait(r.headers.location), 500, 'Filesystem must be larger than 300MB.');
   });
 
   it('rejects bad input synchronously with Heketi texts', async () => {
