@@ -68,6 +68,7 @@ import {
   planVolumeCreate,
   planVolumeDestroy,
   planVolumeInfo,
+  planVolumeOptions,
   PV_BY_ID_PREFIX,
   thinPoolName,
   vgName,
@@ -617,11 +618,13 @@ export class NodeOps {
   }
 
   /**
-   * Snapshot, activate, clone, start. The temporary snapshot `snap` is always removed again; a
-   * clone that fails after gluster made it is left to the caller's undo, which also removes its
-   * LVs (gluster's volume delete does not).
+   * Snapshot, activate, clone, tag, start. The temporary snapshot `snap` is always removed again;
+   * a clone that fails after gluster made it is left to the caller's undo, which also removes its
+   * LVs (gluster's volume delete does not). With `cloneId` the clone's `user.heketi.id` is set to
+   * it (Heketi left the source's id there, which made a clone indistinguishable from a volume
+   * whose tag is wrong once its snapshot bricks had been replaced).
    */
-  async cloneVolume(manageHost: string, sourceName: string, cloneName: string, snap = `tmpsnap_${newId()}`): Promise<CloneResult> {
+  async cloneVolume(manageHost: string, sourceName: string, cloneName: string, snap = `tmpsnap_${newId()}`, cloneId?: string): Promise<CloneResult> {
     const host = validateHostname(manageHost);
     validateVolumeName(sourceName);
     validateVolumeName(cloneName);
@@ -644,6 +647,7 @@ export class NodeOps {
           parse: `Unable to parse output from clone snapshot ${snap}`,
           failed: `Failed to clone snapshot ${snap} to volume ${cloneName}`,
         });
+        if (cloneId !== undefined) await this.run(host, planVolumeOptions(this.cfg, cloneName, [], cloneId));
         await this.xmlStep(host, planCloneStart(this.cfg, cloneName), {
           unable: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
           parse: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,

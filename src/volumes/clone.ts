@@ -54,7 +54,7 @@ export async function execVolumeClone(ctx: AppContext, s: CloneState): Promise<W
   try {
     if (!host) throw new Error('No nodes in cluster');
     recordStep(db, s.opId, 'gluster-clone');
-    const result = await ctx.nodeOps.cloneVolume(host, source.name, clone.name, s.snapshot);
+    const result = await ctx.nodeOps.cloneVolume(host, source.name, clone.name, s.snapshot, clone.id);
     const bricks = await recordCloneBricks(ctx, s.opId, clone, source, result);
     const location = `/volumes/${clone.id}`;
     tx(db, () => {
