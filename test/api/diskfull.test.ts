@@ -15,7 +15,7 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.js';
 import { createBrickyard, type Brickyard } from '../../src/app.js';
-import { MockRunner } from '../../src/gluster/mock.js';
+import { MockRunner } from '../../src/gluster/mock/index.js';
 import type { CommandRunner, NodeCommand } from '../../src/gluster/executor.js';
 import { ADMIN_KEY, USER_KEY, token } from '../helpers/server.js';
 import { expectSpec } from '../helpers/openapi.js';

@@ -11,7 +11,7 @@ import { startTestServer, token, type TestServer, ADMIN_KEY, USER_KEY } from '..
 import { ConfigError, defaultConfig, loadConfig } from '../../src/config.js';
 import { StartError } from '../../src/errors.js';
 import { createBrickyard } from '../../src/app.js';
-import { MockRunner } from '../../src/gluster/mock.js';
+import { MockRunner } from '../../src/gluster/mock/index.js';
 import { checkDatabase } from '../../src/store/check.js';
 import { migrate } from '../../src/store/db.js';
 
