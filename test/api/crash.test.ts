@@ -308,7 +308,8 @@ async function runScenario(sc: Scenario): Promise<{ steps: number }> {
 
 describe.concurrent('crash at every step, restart, recover', () => {
   for (const sc of SCENARIOS) {
-    it(sc.name, { timeout: 300_000 }, async () => {
+    // Under the full suite's load a scenario of ~30 restarts can take minutes.
+    it(sc.name, { timeout: 600_000 }, async () => {
       const { steps } = await runScenario(sc);
       expect(steps).toBeGreaterThan(0);
     });
