@@ -6,7 +6,7 @@
  *                                            workloads against (it must be empty and in mock mode)
  *   BENCH_SECONDS                            duration of each HTTP workload (default 5)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeVolume } from '../src/allocator/place.js';
@@ -16,6 +16,8 @@ import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
 import { runCsiBenchmark } from './csi.js';
 import { startBenchServer } from './server.js';
+import { runHostileBenchmark } from './hostile.js';
+import { runCapacityBenchmark } from './capacity.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
@@ -83,6 +85,53 @@ async function httpWorkloads(t: Target): Promise<{ creates: number; infos: numbe
   return { creates: create.perSec, infos: info.perSec, hello: hello.perSec };
 }
 
+/** CPU time (user + system, ms) a process has used, from /proc (Linux; undefined elsewhere). */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `GET /volumes/details?limit=1000` once the pool holds 1,000 volumes (the create workload's,
+ * topped up), median of 15; and the same infos fetched one `GET /volumes/{id}` at a time.
+ */
+async function detailsWorkload(t: Target, serverPid: number | undefined): Promise<{ ms: number; cpuMs?: number; volumes: number; kib: number; oneByOneMs: number }> {
+  const c = clientFor(t);
+  let missing = 1000 - (await c.volumeList()).volumes.length;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (missing > 0) {
+        missing--;
+        const done = await c.poll(await c.start('POST', '/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } }));
+        if (done.status !== 303) throw new Error(`details bench: create ended ${done.status} ${done.text}`);
+      }
+    }),
+  );
+  const ids = (await c.volumeList()).volumes;
+  const times: number[] = [];
+  let volumes = 0;
+  let bytes = 0;
+  // The server's own CPU per request does not depend on what else the machine runs.
+  const cpuBefore = cpuMs(serverPid);
+  for (let i = 0; i < 15; i++) {
+    const start = performance.now();
+    const r = await c.request('GET', '/volumes/details?limit=1000');
+    times.push(performance.now() - start);
+    volumes = (JSON.parse(r.text) as { volumes: unknown[] }).volumes.length;
+    bytes = r.bytes.length;
+  }
+  const cpuAfter = cpuMs(serverPid);
+  times.sort((a, b) => a - b);
+  const start = performance.now();
+  for (const id of ids.slice(0, 1000)) await c.request('GET', `/volumes/${id}`);
+  const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / 15 : undefined;
+  return { ms: times[7]!, cpuMs: cpu, volumes, kib: bytes / 1024, oneByOneMs: performance.now() - start };
+}
+
 function placementBenchmark(): { ms: number; bricks: number } {
   const cluster: AllocCluster = {
     id: 'c',
@@ -135,6 +184,7 @@ async function main(): Promise<void> {
   const server = await startBenchServer(dir, 'bench-admin');
   const target = { url: server.url, key: 'bench-admin' };
   const ours = await httpWorkloads(target);
+  const details = await detailsWorkload(target, server.pid);
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
 
@@ -147,6 +197,14 @@ async function main(): Promise<void> {
   results.push(['volume creates/s (HTTP+JWT, conc. 8, mock)', fmt(ours.creates), base ? fmt(base.creates) : '-', ratio(ours.creates, base?.creates), '>= 270/s (Heketi 27/s)']);
   results.push(['volume info/s (conc. 16)', fmt(ours.infos), base ? fmt(base.infos) : '-', ratio(ours.infos, base?.infos), '>= 2x Heketi (479/s)']);
 
+  results.push([
+    `GET /volumes/details, ${details.volumes} volumes (ms)`,
+    fmt(details.ms),
+    '-',
+    '-',
+    `<= 100 ms; server CPU ${details.cpuMs === undefined ? '?' : fmt(details.cpuMs)} ms; ${fmt(details.kib, 0)} KiB; 1 by 1: ${fmt(details.oneByOneMs, 0)} ms`,
+  ]);
+
   // (c) fill: percent of raw capacity holding data.
   for (const f of runFillBenchmark()) {
     results.push([`fill ${f.topology} (% raw capacity used)`, fmt(f.brickyardPercent, 2), fmt(f.heketiPercent, 2), `${fmt(f.brickyardPercent - f.heketiPercent, 2)} pt`, f.target]);
@@ -155,6 +213,14 @@ async function main(): Promise<void> {
   // (d) placement on 1,000 nodes × 10 devices.
   const p = placementBenchmark();
   results.push(['placement, 1000 nodes x 10 devices (ms/volume)', fmt(p.ms, 2), '-', '-', `${p.bricks} bricks/volume`]);
+
+  // (d2) POST /volumes/capacity with each_durability on 1,000 nodes' worth of devices.
+  for (const cap of runCapacityBenchmark()) {
+    results.push([`capacity x8 dur., 100x10 ${cap.topology} (CPU ms)`, fmt(cap.cpuMs), '-', '-', `wall ${fmt(cap.wallMs)} ms, ${cap.probes} probes, longest ${fmt(cap.maxProbeMs, 2)} ms`]);
+  }
+
+  // (d3) the most expensive requests a user token can send, and /hello meanwhile.
+  results.push(...(await runHostileBenchmark()));
 
   // (e) CreateVolume through the CSI driver vs the same create over REST.
   results.push(...(await runCsiBenchmark()));

@@ -6,6 +6,8 @@ import { HeketiClient } from '../src/client/index.js';
 
 export interface BenchServer {
   url: string;
+  /** The server process, for its CPU time. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startBenchServer(dir: string, key: string): Promise<BenchS
   }
   return {
     url,
+    pid: server.pid,
     async stop() {
       server.kill('SIGTERM');
       await server;

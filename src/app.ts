@@ -20,6 +20,7 @@ import { metricsRoutes } from './api/metrics.js';
 import { dbRoutes } from './api/db.js';
 import { openapiRoutes } from './api/openapi.js';
 import { stateRoutes } from './api/state.js';
+import { topologyRoutes } from './api/topology.js';
 import { evictBrick } from './volumes/evict.js';
 import { prepareRecovery, recoverAtStart, recoverOperations } from './recovery/interrupted.js';
 import './topology/recovery.js';
@@ -35,6 +36,7 @@ export const ROUTES: RouteModule[] = [
   nodeRoutes,
   deviceRoutes,
   volumeRoutes,
+  topologyRoutes,
   blockVolumeRoutes,
   brickRoutes,
   operationRoutes,

@@ -37,8 +37,12 @@ import type {
   TagsChangeRequest,
   Topology,
   TopologyCluster,
+  VolumeCapacity,
+  VolumeCapacityRequest,
   VolumeCloneRequest,
   VolumeCreateRequest,
+  VolumeDetailsPage,
+  VolumeDetailsQuery,
   VolumeExpandRequest,
   VolumeInfo,
   VolumeList,
@@ -182,6 +186,19 @@ export class HeketiClient extends Transport {
   /** `POST /volumes/plan` (Brickyard): the placement a create would make, or why there is none. Reserves nothing. */
   volumePlan(req: VolumeCreateRequest): Promise<VolumePlan> {
     return this.json('POST', '/volumes/plan', req, 200);
+  }
+
+  /** `POST /volumes/capacity` (Brickyard): the largest volume a create with these parameters would get now. */
+  volumeCapacity(req: VolumeCapacityRequest = {}): Promise<VolumeCapacity> {
+    return this.json('POST', '/volumes/capacity', req, 200);
+  }
+
+  /** `GET /volumes/details` (Brickyard): one page of volume infos, sorted by id. */
+  volumeDetails(query: VolumeDetailsQuery = {}): Promise<VolumeDetailsPage> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    const q = params.toString();
+    return this.json('GET', q ? `/volumes/details?${q}` : '/volumes/details', undefined, 200);
   }
 
   volumeInfo(id: string): Promise<VolumeInfo> {
@@ -333,9 +350,14 @@ export class HeketiClient extends Transport {
     await this.expectStatus('POST', '/admin', { state }, 204);
   }
 
+  /** `GET /topology` (Brickyard): the object `topology()` assembles, in one request. */
+  topologyInfo(): Promise<Topology> {
+    return this.json('GET', '/topology', undefined, 200);
+  }
+
   // ---------------------------------------------------------------------------------- composed
 
-  /** The topology as heketi-cli builds it (there is no /topology route): clusters, their volumes and nodes. */
+  /** The topology as heketi-cli builds it (Heketi has no /topology route): clusters, their volumes and nodes. */
   async topology(): Promise<Topology> {
     const clusters: TopologyCluster[] = [];
     for (const id of (await this.clusterList()).clusters ?? []) {

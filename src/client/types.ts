@@ -287,6 +287,35 @@ export interface VolumePlanInfeasible {
 
 export type VolumePlan = VolumePlanFeasible | VolumePlanInfeasible;
 
+/** `POST /volumes/capacity` answer for one durability. */
+export interface VolumeCapacityAnswer {
+  /** The largest whole GiB a create with these parameters would be placed with now; 0 = none. */
+  size: number;
+  /** The cluster that create would go to; null when `size` is 0. */
+  cluster: Id | null;
+  durability: Durability;
+  arbiter: boolean;
+  /** Only when `size` is 0: what a create of the smallest size would fail with. */
+  error?: string;
+  /** When `size` is 0: per-constraint reasons, as `POST /volumes/plan` gives them. */
+  reasons: string[];
+}
+
+export interface VolumeCapacity extends VolumeCapacityAnswer {
+  /** With `each_durability`: none, replicate 2, replicate 3, replicate 3 + arbiter, disperse 2+1, 4+2, 8+3, 8+4. */
+  durabilities?: VolumeCapacityAnswer[];
+}
+
+/** One page of `GET /volumes/details`. */
+export interface VolumeDetailsPage {
+  /** Sorted by id, each as `GET /volumes/{id}`. */
+  volumes: VolumeInfo[];
+  /** `after` for the next page, or null on the last one. */
+  next: Id | null;
+  /** Matching volumes over all pages. */
+  total: number;
+}
+
 /** The topology as heketi-cli builds it from the clusters, their volumes and nodes. */
 export interface TopologyCluster {
   volumes: VolumeInfo[];
@@ -364,6 +393,19 @@ export interface VolumeCreateRequest {
   glustervolumeoptions?: string[];
   /** Create a block-hosting volume. */
   block?: boolean;
+}
+
+/** A create request whose size is ignored, and whether to answer for every standard durability too. */
+export type VolumeCapacityRequest = Partial<VolumeCreateRequest> & { each_durability?: boolean };
+
+export interface VolumeDetailsQuery {
+  /** 1–1000, default 500. */
+  limit?: number;
+  /** The previous page's `next`. */
+  after?: Id;
+  /** Exact volume name. */
+  name?: string;
+  cluster?: Id;
 }
 
 export interface VolumeExpandRequest {

@@ -1,8 +1,10 @@
 /**
  * The ssh executor: runs node commands with the OpenSSH client (`ssh`), one process per command.
  *
- * Every command becomes `ssh [options] HOST -- LINE`, where LINE is `renderCommand(argv)` (POSIX
+ * Every command becomes `ssh [options] -- HOST LINE`, where LINE is `renderCommand(argv)` (POSIX
  * quoting of each argument), so the remote login shell sees exactly the argv the planner built.
+ * The `--` ends ssh's options before the host, so no host can be read as one (`-oProxyCommand=…`);
+ * the host is also checked with the one hostname rule (validate.ts) before ssh runs at all.
  * Connections are multiplexed per host (ControlMaster=auto, sockets in a private 0700 temp dir,
  * ControlPersist=60s), so a batch costs one TCP/SSH handshake, as Heketi's one connection per batch.
  *
@@ -18,6 +20,7 @@ import { execa } from 'execa';
 import type { SshExecConfig } from '../config.js';
 import { CommandError, failureText, type CommandResult, type CommandRunner, type NodeCommand } from './executor.js';
 import { renderCommand } from './quote.js';
+import { problem, validateHostname } from './validate.js';
 
 export interface SshRunnerOptions {
   /** Debug log: one line per command (never the key material). */
@@ -86,13 +89,6 @@ export function stripMuxNoise(stderr: string): string {
   return stderr.includes('mux') || stderr.includes('Control') ? stderr.replace(MUX_NOISE, '') : stderr;
 }
 
-/** A manage hostname that cannot be mistaken for an ssh option or a `user@host`. */
-function checkHost(host: string): string | undefined {
-  if (host === '' || host.startsWith('-') || /[\s@]/.test(host) || /[\x00-\x1f\x7f]/.test(host)) {
-    return `invalid host name ${JSON.stringify(host)}`;
-  }
-  return undefined;
-}
 
 /** ssh's messages do not always say which node they are about (`Host key verification failed.`). */
 function withHost(host: string, text: string): string {
@@ -150,7 +146,7 @@ export class SshRunner implements CommandRunner {
     if (sockets.length > 0) {
       await Promise.all(
         hosts.map((host) =>
-          execa(this.bin, [...this.controlArgs(dir, false), ...this.targetArgs(), '-O', 'exit', host], {
+          execa(this.bin, [...this.controlArgs(dir, false), ...this.targetArgs(), '-O', 'exit', '--', host], {
             reject: false,
             stdin: 'ignore',
             timeout: 10_000,
@@ -162,15 +158,17 @@ export class SshRunner implements CommandRunner {
   }
 
   /** The full ssh argv (without the binary) for one remote line. Exposed for tests and logs. */
-  sshArgs(host: string, line: string): string[] {
+  sshArgs(host: string, line: string, fresh = false): string[] {
     const args = [...this.targetArgs(), '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${this.cfg.connectTimeoutSec}`];
     // ssh keeps the first value it sees for an option: the operator's options beat our defaults.
     for (const o of this.cfg.options) {
       if (o !== '-o') args.push('-o', o);
     }
     args.push(...this.hostKeyOptions, '-o', 'LogLevel=ERROR', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3');
-    if (this.multiplex) args.push(...this.controlArgs(this.ensureControlDir(), true));
-    args.push(host, '--', line);
+    // `fresh`: a connection of its own, never through the multiplexing master.
+    if (fresh) args.push('-o', 'ControlPath=none');
+    else if (this.multiplex) args.push(...this.controlArgs(this.ensureControlDir(), true));
+    args.push('--', host, line);
     return args;
   }
 
@@ -179,10 +177,7 @@ export class SshRunner implements CommandRunner {
    * ssh's own message about why it does not.
    */
   private async connectionProblem(host: string): Promise<string | undefined> {
-    const args = [...this.targetArgs(), '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${this.cfg.connectTimeoutSec}`];
-    for (const o of this.cfg.options) if (o !== '-o') args.push('-o', o);
-    args.push(...this.hostKeyOptions, '-o', 'LogLevel=ERROR', '-o', 'ControlPath=none', host, '--', 'true');
-    const r = await execa(this.bin, args, { reject: false, stdin: 'ignore', timeout: (this.cfg.connectTimeoutSec + 5) * 1000 });
+    const r = await execa(this.bin, this.sshArgs(host, 'true', true), { reject: false, stdin: 'ignore', timeout: (this.cfg.connectTimeoutSec + 5) * 1000 });
     if (r.exitCode === 0) return undefined;
     const text = typeof r.stderr === 'string' ? stripMuxNoise(r.stderr).trim() : '';
     return text !== '' ? text : r.timedOut ? 'the connection timed out' : `ssh exited with status ${r.exitCode ?? r.signal ?? 'unknown'} without a message`;
@@ -214,8 +209,9 @@ export class SshRunner implements CommandRunner {
   }
 
   private async runBatch(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
-    const bad = checkHost(host);
-    if (bad !== undefined) throw new CommandError(bad, host, commands[0]?.argv ?? [], undefined, true);
+    // Never an option or a `user@host`: the hostname rule the API and the planner use.
+    const bad = problem(validateHostname, host);
+    if (bad !== undefined) throw new CommandError(bad.message, host, commands[0]?.argv ?? [], undefined, true);
     const results: CommandResult[] = [];
     for (const cmd of commands) {
       const argv = this.cfg.sudo ? ['sudo', ...cmd.argv] : cmd.argv;
