@@ -550,7 +550,8 @@ describe('persistence', () => {
     for (let v = 0; v < 400; v++) {
       const bricks = await Promise.all(
         hosts.map(async (h) => {
-          const b = brickSpec(devs.get(h)!, { size: 1024, tpSize: 4096, poolMetadataSize: 4096 });
+          // The smallest filesystem mkfs.xfs makes (300 MiB): the mock refuses smaller ones, as xfsprogs >= 5.19.
+          const b = brickSpec(devs.get(h)!, { size: 307200, tpSize: 307200, poolMetadataSize: 4096 });
           await o.brickCreate(h, b);
           return { host: h, path: b.path };
         }),
