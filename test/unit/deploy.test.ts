@@ -14,7 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { DAEMONSET_SELECTOR } from '../../src/gluster/kubectl.js';
-import { DEFAULT_DRIVER_NAME } from '../../src/k8s/migrate.js';
+import { DEFAULT_CSI_DRIVER_NAME } from '../../src/csi-driver-name.js';
 
 const DIR = fileURLToPath(new URL('../../deploy/kubernetes/', import.meta.url));
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
@@ -96,7 +96,7 @@ describe('deploy/kubernetes renders with kubectl kustomize', () => {
 
 describe('deploy/kubernetes cross-references', () => {
   it('one driver name: CSIDriver, StorageClass provisioner, controller and node args, registrar path, plugin dir, examples', () => {
-    expect(driverName).toBe(DEFAULT_DRIVER_NAME);
+    expect(driverName).toBe(DEFAULT_CSI_DRIVER_NAME);
     expect(storageClass.provisioner).toBe(driverName);
     expect(flag(container(controller, 'brickyard-csi'), 'driver-name')).toBe(driverName);
     expect(flag(container(node, 'brickyard-csi'), 'driver-name')).toBe(driverName);
