@@ -267,9 +267,10 @@ describe('deploy/kubernetes cross-references', () => {
     const cfg = JSON.parse(cm.data['heketi.json']) as { glusterfs: { kubeexec: { namespace: string; gluster_daemonset: boolean; fstab: string } } };
     expect(cfg.glusterfs.kubeexec.gluster_daemonset).toBe(true);
     expect(cfg.glusterfs.kubeexec.namespace).toBe(glusterfs.metadata.namespace);
-    const [labelKey, labelValue] = DAEMONSET_SELECTOR.split('=');
-    expect(glusterfs.spec.template.metadata.labels[labelKey!]).toBe(labelValue);
-    expect(glusterfs.spec.selector.matchLabels[labelKey!]).toBe(labelValue);
+    // The executor (gluster_daemonset) selects by the label key alone, as Heketi does.
+    expect(DAEMONSET_SELECTOR).toBe('glusterfs-node');
+    expect(glusterfs.spec.template.metadata.labels).toHaveProperty(DAEMONSET_SELECTOR);
+    expect(glusterfs.spec.selector.matchLabels).toHaveProperty(DAEMONSET_SELECTOR);
     const spec = podSpec(glusterfs);
     expect(spec.nodeSelector).toEqual({ storagenode: 'glusterfs' });
     expect(spec.hostNetwork).toBe(true);
