@@ -3,18 +3,15 @@
  * socket and reads its verdict. Used by test/api/csi-sanity.test.ts (controller on the mock) and
  * test/e2e/csi-sanity.e2e.test.ts (controller and node on the real lab).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa } from 'execa';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { sharedTool } from './shared-tools.js';
 
 /** The csi-sanity binary: $CSI_SANITY, else shared/tools beside the checkout (CI: a copy of shared/ beside the clone). */
 export function findCsiSanity(): string | undefined {
-  const candidates = [process.env.CSI_SANITY, join(ROOT, '../shared/tools/csi-sanity'), join(ROOT, '../../shared/tools/csi-sanity'), '/work/shared/tools/csi-sanity'];
-  return candidates.find((p): p is string => p !== undefined && p !== '' && existsSync(p));
+  return sharedTool('csi-sanity', 'CSI_SANITY');
 }
 
 export interface SanityResult {
