@@ -24,7 +24,7 @@ import { parseMountInfo } from '../../src/csi/mountinfo.js';
 import { ADMIN_KEY } from '../helpers/server.js';
 import { codeOf, failure, startControllerDriver } from '../helpers/csi.js';
 import { sharedTool } from '../helpers/shared-tools.js';
-import { brickTraces, glusterVolumes, labState, loadLab, md5, onNode, sleep, waitFor } from './lab.js';
+import { brickTraces, glusterMountsUnder, glusterVolumes, labState, loadLab, md5, onNode, sleep, waitFor } from './lab.js';
 import { buildServer, cleanupServers, freePort } from '../helpers/child-server.js';
 import { Child, expectPrivateHeketiDirs, labVsDb, loadTopology, teardown, type Loaded } from './lab2.js';
 
@@ -75,13 +75,6 @@ afterAll(async () => {
   cleanupServers();
   if (work) rmSync(work, { recursive: true, force: true });
 }, STEP_TIMEOUT);
-
-/** Mount points of glusterfs FUSE mounts (and their binds) on this host under `dir`. */
-function glusterMountsUnder(dir: string): string[] {
-  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
-    .filter((e) => e.fsType === 'fuse.glusterfs' && (e.mountPoint === dir || e.mountPoint.startsWith(`${dir}/`)))
-    .map((e) => e.mountPoint);
-}
 
 /** glusterfs client processes on this host serving `volume`. */
 async function clientPids(volume: string): Promise<number[]> {

@@ -239,3 +239,29 @@ export async function startFakeNodeDriver(opts: { helper?: boolean; mountLogDir:
     },
   };
 }
+
+// ----------------------------------------------------------------------------- a real node driver
+
+/**
+ * `brickyard csi --mode node` in process with the real mount commands (as root, on a host that can
+ * reach the gluster servers): what the kubelet's plugin does on a node, no server needed.
+ */
+export async function startNodeDriver(mountLogDir: string): Promise<{ client: CsiClient; socket: string; close(): Promise<void> }> {
+  const { pino } = await import('pino');
+  const { startDriver } = await import('../../src/csi/main.js');
+  const { parseCsiOptions } = await import('../../src/csi/options.js');
+  const dir = mkdtempSync(join(tmpdir(), 'csi-node-'));
+  const socket = join(dir, 'csi.sock');
+  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', 'node', '--node-id', 'test-node', '--mount-log-dir', mountLogDir], {}, 'host');
+  const driver = await startDriver(options, { log: pino({ level: process.env.CSI_TEST_LOG ?? 'silent' }) });
+  const client = csiClient(socket);
+  return {
+    client,
+    socket,
+    async close() {
+      client.close();
+      await driver.server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
