@@ -200,7 +200,7 @@ describe('KubectlRunner pod lookup', () => {
   });
 
   it("daemonset mode selects as Heketi does, by the label key alone: gk-deploy's pods (glusterfs-node=pod) are found", async () => {
-    // gk-deploy's glusterfs DaemonSet labels its pods glusterfs=pod, glusterfs-node=pod.
+    // gk-deploy's glusterfs DaemonSet (kube-templates/glusterfs-daemonset.yaml) labels its pods glusterfs-node=pod.
     setList('pod', [pod('glusterfs-gk1', { node: 'worker-1', hostIP: '10.0.0.1' }), pod('glusterfs-gk2', { node: 'worker-2', hostIP: '10.0.0.2' })]);
     const r = runner(cfg({ glusterDaemonset: true }));
     const out = await r.run('worker-2', [cmd(['sh', '-c', 'echo "$FAKE_POD"'])]);
