@@ -107,7 +107,7 @@ describe.skipIf(!L)('migrate-pvs on the lab: the produced CSI PV mounts the same
     expect(made.map((m) => m.name)).toEqual([`vol_${made[0]!.id}`, CASES[1]!.create.name]);
   }, 600_000);
 
-  it('converts the in-tree PVs the provisioner would have written and mounts their CSI attributes with the server stopped', async () => {
+  it('converts the in-tree PVs the provisioner would have written; the CSI node service mounts them with the server stopped', async () => {
     expect(made).toHaveLength(CASES.length);
     // In-tree Endpoints list the storage addresses of every node of the volume's cluster.
     const cluster = await s.get<{ nodes: string[] }>(`/clusters/${loaded!.cluster}`);
