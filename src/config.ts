@@ -54,6 +54,12 @@ export interface Config {
   defaultState: AdminState;
   /** Largest accepted request body in bytes (extension). */
   bodyLimit: number;
+  /**
+   * Slow clients are cut (extension): a request's headers must arrive within `headersMs`, the
+   * whole request (headers and body) within `requestMs`; an idle keep-alive connection is closed
+   * after `keepAliveMs`. Node answers 408 and closes the connection.
+   */
+  httpTimeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
   glusterfs: {
     executor: ExecutorKind;
     dbPath: string;
@@ -97,6 +103,7 @@ export function defaultConfig(dataDir = './data'): Config {
     auth: { enabled: true, adminKey: '', userKey: '', iatLeewaySec: 120 },
     defaultState: 'normal',
     bodyLimit: 1024 * 1024,
+    httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 },
     glusterfs: {
       executor: 'mock',
       dbPath: join(dataDir, 'brickyard.db'),
@@ -227,6 +234,9 @@ function applyFile(cfg: Config, text: string, file: string, warnings: string[]):
   top.string('key_file', (v) => (cfg.keyFile = v));
   top.string('default_state', (v) => (cfg.defaultState = parseAdminState(v, 'default_state')));
   top.int('body_limit', (v) => (cfg.bodyLimit = v), 1);
+  top.int('headers_timeout', (v) => (cfg.httpTimeouts.headersMs = v * 1000), 1);
+  top.int('request_timeout', (v) => (cfg.httpTimeouts.requestMs = v * 1000), 1);
+  top.int('keepalive_timeout', (v) => (cfg.httpTimeouts.keepAliveMs = v * 1000), 1);
   for (const ignored of ['backup_db_to_kube_secret', 'profiling']) top.bool(ignored, () => undefined);
   const gl = top.object('glusterfs');
   if (gl) {
@@ -462,6 +472,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
   if (cfg.enableTls && (!cfg.certFile || !cfg.keyFile)) {
     throw new ConfigError('config key enable_tls: cert_file and key_file are required');
+  }
+  if (cfg.httpTimeouts.headersMs > cfg.httpTimeouts.requestMs) {
+    // Node refuses a headers timeout longer than the whole-request timeout.
+    throw new ConfigError('config key headers_timeout: must not be longer than request_timeout');
   }
   if (cfg.glusterfs.executor === 'ssh' && !cfg.glusterfs.sshexec.keyfile) {
     throw new ConfigError('config key glusterfs.sshexec.keyfile: required for the ssh executor');
