@@ -64,6 +64,7 @@ describe.skipIf(!L)('csi-sanity on the lab', () => {
       parameters: { volumetype: 'replicate:3', volumeoptions: 'network.ping-timeout 5' },
       timeoutMs: STEP_TIMEOUT - 60_000,
     });
+    console.log(`csi-sanity: ${r.verdict}`);
     expect(r.failures, r.output.slice(-8000)).toEqual([]);
     expect(r.failed).toBe(0);
     // The node specs ran (stage/publish with real mounts), not only identity and controller.

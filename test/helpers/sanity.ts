@@ -23,6 +23,8 @@ export interface SanityResult {
   output: string;
   /** `[FAIL]` lines: which specs failed. */
   failures: string[];
+  /** csi-sanity's own summary: `Ran N of M Specs …` and `SUCCESS! -- N Passed | …`. */
+  verdict: string;
 }
 
 export interface SanityOptions {
@@ -73,7 +75,9 @@ export async function runCsiSanity(binary: string, o: SanityOptions): Promise<Sa
     const m = /(SUCCESS|FAIL)! -- (\d+) Passed \| (\d+) Failed \| (\d+) Pending \| (\d+) Skipped/.exec(output);
     if (!m) throw new Error(`csi-sanity printed no verdict (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''}):\n${output.slice(-4000)}`);
     const failures = output.split('\n').filter((l) => /^\s*\[FAIL\]/.test(l)).map((l) => l.trim());
-    return { passed: Number(m[2]), failed: Number(m[3]), pending: Number(m[4]), skipped: Number(m[5]), output, failures: [...new Set(failures)] };
+    const ran = /Ran \d+ of \d+ Specs[^\n]*/.exec(output)?.[0];
+    const verdict = [ran, m[0]].filter(Boolean).join('\n');
+    return { passed: Number(m[2]), failed: Number(m[3]), pending: Number(m[4]), skipped: Number(m[5]), output, failures: [...new Set(failures)], verdict };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
