@@ -34,7 +34,9 @@ export function createRunner(config: Config): CommandRunner {
   const g = config.glusterfs;
   switch (g.executor) {
     case 'mock':
-      return new MockRunner({ stateFile: `${g.dbPath}.mock-nodes.json`, deviceSizeGb: g.mock.deviceSizeGb, delayMs: g.mock.delayMs });
+      // No in-memory command log (up to 100,000 entries, tens of MB): only tests read it, from
+      // runners they make themselves; a served mock's commands are in the log file by its state.
+      return new MockRunner({ stateFile: `${g.dbPath}.mock-nodes.json`, deviceSizeGb: g.mock.deviceSizeGb, delayMs: g.mock.delayMs, commandLogLimit: 0 });
     case 'ssh':
       return new SshRunner(g.sshexec);
     case 'kubernetes':
