@@ -28,11 +28,11 @@ function median(xs: number[]): number {
 }
 
 /** A `--mode controller` driver in this process against `server`, and a CreateVolume caller. */
-export async function csiController(server: string, key: string, dir: string): Promise<{ create(name: string): Promise<string>; close(): Promise<void> }> {
+export async function csiController(server: string, key: string, dir: string, pollMs = POLL_MS): Promise<{ create(name: string): Promise<string>; close(): Promise<void> }> {
   const socket = join(dir, 'csi.sock');
   const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', 'controller', '--server', server], {}, 'bench');
   const log = pino({ level: 'silent' });
-  const driver = await startDriver(options, { log, controller: await createController(options, key, log, { pollMs: POLL_MS }) });
+  const driver = await startDriver(options, { log, controller: await createController(options, key, log, { pollMs }) });
   const def = loadSync(packageFile('proto/csi.proto'), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const Controller = (loadPackageDefinition(def) as unknown as { csi: { v1: { Controller: new (addr: string, creds: unknown) => Client } } }).csi.v1.Controller;
   const grpc = new Controller(`unix://${socket}`, credentials.createInsecure()) as Client & Record<string, (req: object, cb: (e: ServiceError | null, r: { volume: { volume_id: string } }) => void) => void>;

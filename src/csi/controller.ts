@@ -21,7 +21,6 @@ import { serversFromMount, volumeContextMap } from './context.js';
 import type { ControllerPart } from './driver.js';
 import { aborted, alreadyExists, CsiError, invalidArgument, notFound, outOfRange, resourceExhausted } from './errors.js';
 import { GidAllocator } from './gids.js';
-import { allocClusterOf, largestVolumeGiB, placementBase, type TopologyNode } from './largest.js';
 import { KeyedLocks } from './locks.js';
 import { glusterVolumeName } from './names.js';
 import type { CsiOptions } from './options.js';
@@ -430,28 +429,15 @@ export class ControllerService {
 
   /**
    * The largest volume a create with these parameters could get now: the server's own answer
-   * (Brickyard's `POST /volumes/capacity`), else computed from the topology with the allocator.
+   * (Brickyard's `POST /volumes/capacity`), else computed from the topology a Heketi shows.
    */
-  private async largestVolume(client: HeketiClient, p: ProvisionParams): Promise<number> {
-    const fromServer = await this.catalog.capacity(client, {
+  private largestVolume(client: HeketiClient, p: ProvisionParams): Promise<number> {
+    return this.catalog.capacity(client, {
       durability: durabilityRequest(p.durability),
       snapshot: { enable: true, factor: p.snapFactor },
       ...(p.clusters.length > 0 ? { clusters: p.clusters } : {}),
       ...(p.volumeOptions.length > 0 ? { glustervolumeoptions: p.volumeOptions } : {}),
     });
-    if (fromServer !== undefined) return fromServer;
-    const base = placementBase(p.durability, p.volumeOptions, p.snapFactor);
-    if ('error' in base) throw invalidArgument(`volumeoptions: ${base.error}`);
-    const clusterIds = p.clusters.length > 0 ? p.clusters : ((await client.clusterList()).clusters ?? []);
-    const clusters = [];
-    for (const id of clusterIds) {
-      const c = await client.clusterInfo(id);
-      if (!c.file) continue;
-      const nodes: TopologyNode[] = [];
-      for (const n of c.nodes ?? []) nodes.push(await client.nodeInfo(n));
-      clusters.push(allocClusterOf(id, nodes));
-    }
-    return largestVolumeGiB(clusters, base, minimumSizeGiB(p.durability));
   }
 
   // ------------------------------------------------------------------------------- Probe

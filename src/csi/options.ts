@@ -2,6 +2,7 @@
  * `brickyard csi` flags (CSI_CONVENTIONS.md). Pure: the caller passes argv, the environment and
  * the host name, and reads the key file.
  */
+import { DEFAULT_CSI_DRIVER_NAME } from '../csi-driver-name.js';
 
 export type Mode = 'controller' | 'node' | 'all';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -22,7 +23,6 @@ export interface CsiOptions {
   mountLogDir: string;
 }
 
-export const DEFAULT_DRIVER_NAME = 'glusterfs.csi.brickyard.io';
 export const DEFAULT_ENDPOINT = 'unix:///csi/csi.sock';
 export const DEFAULT_MOUNT_LOG_DIR = '/var/log/glusterfs/csi';
 
@@ -30,7 +30,7 @@ export const CSI_USAGE = `usage: brickyard csi [flags]
   --endpoint unix:///PATH.sock  socket to serve on (env CSI_ENDPOINT; default ${DEFAULT_ENDPOINT})
   --mode controller|node|all    services to run (default all)
   --node-id NAME                this node's id (default: the host name)
-  --driver-name NAME            CSI driver name (default ${DEFAULT_DRIVER_NAME})
+  --driver-name NAME            CSI driver name (default ${DEFAULT_CSI_DRIVER_NAME})
   --server URL                  management server for StorageClasses without resturl (env BRICKYARD_SERVER)
   --user NAME                   its JWT user (env BRICKYARD_USER; default admin)
   --key-file PATH               file holding its JWT key (or env BRICKYARD_KEY)
@@ -70,7 +70,7 @@ export function parseCsiOptions(argv: string[], env: Record<string, string | und
   const f = parseFlags(argv);
   const mode = f.get('mode') ?? 'all';
   if (mode !== 'controller' && mode !== 'node' && mode !== 'all') throw new UsageError(`--mode ${JSON.stringify(mode)}: expected controller, node or all`);
-  const driverName = f.get('driver-name') ?? DEFAULT_DRIVER_NAME;
+  const driverName = f.get('driver-name') ?? DEFAULT_CSI_DRIVER_NAME;
   if (!DRIVER_NAME.test(driverName)) throw new UsageError(`--driver-name ${JSON.stringify(driverName)}: expected a DNS-style name of at most 63 characters`);
   const nodeId = f.get('node-id') ?? hostname;
   if (nodeId === '' || Buffer.byteLength(nodeId) > 256 || /[\u0000-\u001f]/.test(nodeId)) throw new UsageError(`--node-id ${JSON.stringify(nodeId)}: expected 1 to 256 printable bytes`);

@@ -3,8 +3,10 @@
  *
  * Pod lookup follows Heketi's kubeexec (spec §2.3, §9.1):
  *  - `usePodNames`: the manage hostname IS the pod name;
- *  - `glusterDaemonset`: `kubectl get pods -l glusterfs-node=daemonset`, the pod whose
- *    `spec.nodeName` (or, as an extension, `status.hostIP`) is the host;
+ *  - `glusterDaemonset`: `kubectl get pods -l glusterfs-node` — every pod that has the label
+ *    key, whatever its value, as Heketi's TargetDaemonSet selects (gk-deploy labels its GlusterFS
+ *    pods `glusterfs-node: pod`, deploy/kubernetes `glusterfs-node: daemonset`) — and of those
+ *    the pod whose `spec.nodeName` (or, as an extension, `status.hostIP`) is the host;
  *  - otherwise: the one pod labelled `glusterfs-node=<host>`.
  * Commands run in the pod's first container as
  * `kubectl exec -n NS POD -c CONTAINER -- timeout <N>m bash -c <renderCommand(argv)>`
@@ -19,7 +21,8 @@ import { renderCommand } from './quote.js';
 import { HostQueue } from './ssh.js';
 
 export const GLUSTER_POD_LABEL = 'glusterfs-node';
-export const DAEMONSET_SELECTOR = `${GLUSTER_POD_LABEL}=daemonset`;
+/** Daemonset mode selects by the key alone (Heketi: `LabelSelector: "glusterfs-node"`). */
+export const DAEMONSET_SELECTOR = GLUSTER_POD_LABEL;
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export interface KubectlRunnerOptions {

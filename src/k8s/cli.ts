@@ -6,7 +6,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DRIVER_NAME, MigrationError, migratePVs, parseManifests, renderPlan, type KubeObject } from './migrate.js';
+import { DEFAULT_CSI_DRIVER_NAME } from '../csi-driver-name.js';
+import { MigrationError, migratePVs, parseManifests, renderPlan, type KubeObject } from './migrate.js';
 
 export const K8S_USAGE = `usage: brickyard k8s migrate-pvs [-f FILE]... [-o FILE] [--driver-name NAME] [--servers H1,H2,...] [--pv NAME]...
 
@@ -17,7 +18,7 @@ PersistentVolumes of the Brickyard CSI driver, with the commands that switch eac
                         kubectl get pv,endpoints,storageclass -A -o yaml (the StorageClasses
                         give the expansion secret)
   -o, --output FILE     write the PVs there (default: stdout)
-  --driver-name NAME    CSI driver name (default ${DEFAULT_DRIVER_NAME})
+  --driver-name NAME    CSI driver name (default ${DEFAULT_CSI_DRIVER_NAME})
   --servers H1,H2,...   storage hosts for PVs whose Endpoints are not in the input
   --pv NAME             only this PV (repeatable)
 `;

@@ -12,8 +12,8 @@
  */
 import { parseAllDocuments, stringify } from 'yaml';
 import { validateGid, validateHostname, validateId, validateVolumeName } from '../gluster/validate.js';
+import { DEFAULT_CSI_DRIVER_NAME } from '../csi-driver-name.js';
 
-export const DEFAULT_DRIVER_NAME = 'glusterfs.csi.brickyard.io';
 export const INTREE_PROVISIONER = 'kubernetes.io/glusterfs';
 export const HEKETI_ID_ANNOTATION = 'gluster.kubernetes.io/heketi-volume-id';
 export const GID_ANNOTATION = 'pv.beta.kubernetes.io/gid';
@@ -140,7 +140,7 @@ function endpointAddresses(ep: KubeObject): string[] {
  * in the same list). Throws MigrationError listing every PV that cannot be converted.
  */
 export function migratePVs(objects: KubeObject[], opts: MigrateOptions = {}): MigrationPlan {
-  const driverName = opts.driverName ?? DEFAULT_DRIVER_NAME;
+  const driverName = opts.driverName ?? DEFAULT_CSI_DRIVER_NAME;
   const problems: string[] = [];
   const skipped: string[] = [];
   const migrations: PvMigration[] = [];

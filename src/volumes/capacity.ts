@@ -1,9 +1,8 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AppContext } from '../core/context.js';
-import { capacitySearch } from '../allocator/capacity.js';
 import type { AllocCluster } from '../allocator/types.js';
-import { createPlacementParams, eligibleClusters, noEligibleCluster, placementFailed, type ClusterFailure, type PlanFailure } from './lifecycle.js';
+import { createPlacementParams, eligibleClusters, noEligibleCluster, placementFailed, type PlanFailure } from './lifecycle.js';
 import { durabilityEcho, type DurabilityEcho } from './model.js';
+import { largestAmong } from './largest.js';
 import { allocCluster, placementRequest } from './placement.js';
 import type { VolumeCreateRequest } from './requests.js';
 
@@ -33,21 +32,6 @@ export const STANDARD_DURABILITIES: Array<{ durability: Durabilities; arbiter: b
   ].map(([data, redundancy]) => ({ durability: { type: 'disperse', replicate: { replica: 0 }, disperse: { data: data!, redundancy: redundancy! } }, arbiter: false })),
 ];
 
-/** Longest the search holds the event loop before letting other requests run. */
-const SLICE_MS = 2;
-
-async function runSliced<T>(steps: Generator<void, T, void>): Promise<T> {
-  let since = performance.now();
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-    if (performance.now() - since > SLICE_MS) {
-      await nextTurn();
-      since = performance.now();
-    }
-  }
-}
-
 /** The largest volume one create request could get in these clusters (read beforehand, in eligibility order). */
 async function capacityIn(ctx: AppContext, clusters: AllocCluster[], ineligible: Array<{ clusterId: string; error?: string }>, req: VolumeCreateRequest): Promise<Capacity> {
   const params = createPlacementParams(ctx, req);
@@ -61,24 +45,8 @@ async function capacityIn(ctx: AppContext, clusters: AllocCluster[], ineligible:
     reasons: failure?.reasons ?? [],
   });
   if (clusters.length === 0) return answer(0, null, noEligibleCluster(ineligible));
-  const placement = placementRequest(ctx, params);
-  let best = 0;
-  let at: string | null = null;
-  const failures: ClusterFailure[] = [];
-  for (const c of clusters) {
-    if ('error' in placement) {
-      failures.push({ clusterId: c.id, error: placement.error, reasons: [] });
-      continue;
-    }
-    const r = await runSliced(capacitySearch(c, placement));
-    if (!r.ok) failures.push({ clusterId: c.id, error: r.failure.error, reasons: r.failure.reasons });
-    else if (r.sizeGiB > best) {
-      // Ties go to the earlier cluster: a create tries them in this order.
-      best = r.sizeGiB;
-      at = c.id;
-    }
-  }
-  return best > 0 ? answer(best, at) : answer(0, null, placementFailed(failures));
+  const r = await largestAmong(clusters, placementRequest(ctx, params));
+  return r.size > 0 ? answer(r.size, r.cluster) : answer(0, null, placementFailed(r.failures));
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AppContext } from '../core/context.js';
+import type { Config } from '../config.js';
 import type { DB } from '../store/db.js';
 import { stmt } from '../store/stmt.js';
 import { clusterNodes, parseTags, type EntityState } from '../store/topology.js';
@@ -49,9 +50,16 @@ export interface PlacementParams {
   options: string[];
 }
 
+/** The settings of heketi.json's `glusterfs` section that steer placement. */
+export type PlacementSettings = Pick<Config['glusterfs'], 'zoneChecking' | 'averageFileSizeKb' | 'brickMinSizeGb' | 'brickMaxSizeGb' | 'maxBricksPerVolume'>;
+
 /** Volume options and configuration that steer placement (zone checking, tag match, arbiter size). */
 export function placementRequest(ctx: AppContext, p: PlacementParams): PlacementRequest | { error: string } {
-  const g = ctx.config.glusterfs;
+  return placementRequestFor(ctx.config.glusterfs, p);
+}
+
+/** placementRequest for given settings (a server's own, or a real Heketi's defaults when the CSI driver computes for one). */
+export function placementRequestFor(g: PlacementSettings, p: PlacementParams): PlacementRequest | { error: string } {
   const zoneOpt = optionValue(p.options, 'user.heketi.zone-checking');
   const zoneChecking = zoneOpt === 'strict' ? 'strict' : zoneOpt !== undefined ? 'none' : g.zoneChecking;
   let tagMatch: TagMatchRule | undefined;

@@ -305,28 +305,108 @@ describe('ListVolumes', () => {
   });
 });
 
-describe('GetCapacity', () => {
-  it('is the largest volume a create with those parameters gets now: that size succeeds, 1 GiB more does not', async () => {
+/** Routes only Brickyard has; a real Heketi's router answers them 404 (`404 page not found`). */
+const EXTENSIONS = ['/volumes/details', '/volumes/capacity', '/topology'];
+
+/**
+ * The driver's fetch, recording `METHOD /path` of every request; as `heketi` the extension routes
+ * answer 404 as a real Heketi's do, so the driver's Heketi path runs against the real server.
+ */
+function recordingFetch(seen: string[], heketi: boolean): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+    seen.push(`${method} ${url.pathname}`);
+    if (heketi && EXTENSIONS.includes(url.pathname)) return new Response('404 page not found\n', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    return fetch(input, init);
+  }) as typeof fetch;
+}
+
+const gibOf = (bytes: string) => Number(BigInt(bytes) / BigInt(GiB));
+
+describe.each([
+  { server: 'Brickyard', heketi: false },
+  { server: 'a real Heketi (extension routes 404)', heketi: true },
+])('GetCapacity and lookups against $server', ({ heketi }) => {
+  it('GetCapacity is the largest volume a create with those parameters gets now: the server\'s own answer, that size succeeds, 1 GiB more does not', async () => {
     const t = await startTestServer((cfg) => {
       cfg.glusterfs.mock.deviceSizeGb = 20;
     });
-    const other = await startControllerDriver(await listen(t), ADMIN_KEY);
+    const seen: string[] = [];
+    const other = await startControllerDriver(await listen(t), ADMIN_KEY, { fetch: recordingFetch(seen, heketi) });
     try {
-      await cluster(t, 3, 1);
+      expect((await other.client.controller.GetCapacity!({ parameters: {}, volume_capabilities: [MOUNT_RWX] })).available_capacity, 'no clusters yet').toBe('0');
+      const clusterId = await cluster(t, 3, 1);
+      // Each parameter set against what Brickyard's own search answers for the same create.
+      const sets: [Record<string, string>, Record<string, unknown>][] = [
+        [{ volumetype: 'replicate:3' }, { durability: { type: 'replicate', replicate: { replica: 3 } } }],
+        [{ volumetype: 'none' }, { durability: { type: 'none' } }],
+        [{ volumetype: 'disperse:2:1' }, { durability: { type: 'disperse', disperse: { data: 2, redundancy: 1 } } }],
+        [{ volumetype: 'replicate:3', volumeoptions: 'user.heketi.arbiter true' }, { durability: { type: 'replicate', replicate: { replica: 3 } }, glustervolumeoptions: ['user.heketi.arbiter true'] }],
+        [{ volumetype: 'replicate:2', snapfactor: '3', clusterid: clusterId }, { durability: { type: 'replicate', replicate: { replica: 2 } }, snapshot: { enable: true, factor: 3 }, clusters: [clusterId] }],
+      ];
+      for (const [parameters, body] of sets) {
+        const cap = await other.client.controller.GetCapacity!({ parameters, volume_capabilities: [MOUNT_RWX] });
+        expect(cap.maximum_volume_size).toEqual({ value: cap.available_capacity });
+        const own = await t.post('/volumes/capacity', { snapshot: { enable: true, factor: 1 }, ...body });
+        expect(own.status).toBe(200);
+        expect(gibOf(cap.available_capacity), JSON.stringify(parameters)).toBe(own.body.size);
+      }
       const cap = await other.client.controller.GetCapacity!({ parameters: { volumetype: 'replicate:3' }, volume_capabilities: [MOUNT_RWX] });
-      const gib = Number(BigInt(cap.available_capacity) / BigInt(GiB));
-      expect(cap.maximum_volume_size).toEqual({ value: cap.available_capacity });
+      const gib = gibOf(cap.available_capacity);
       // Three 20 GiB devices, one brick per node: far below the raw free sum of ~60 GiB.
       expect(gib).toBeGreaterThan(10);
       expect(gib).toBeLessThan(20);
-      const r2 = await other.client.controller.GetCapacity!({ parameters: { volumetype: 'none' } });
-      expect(Number(BigInt(r2.available_capacity) / BigInt(GiB))).toBeGreaterThan(gib);
       const too = await failure(other.client.controller.CreateVolume!({ name: 'cap-2', capacity_range: { required_bytes: String((gib + 1) * GiB) }, volume_capabilities: [MOUNT_RWX] }));
       expect(too.code).toBe(status.RESOURCE_EXHAUSTED);
       await other.client.controller.CreateVolume!({ name: 'cap-1', capacity_range: { required_bytes: String(gib * GiB) }, volume_capabilities: [MOUNT_RWX] });
-      const after = await other.client.controller.GetCapacity!({ parameters: {} });
-      expect(after.available_capacity).toBe('0');
+      expect((await other.client.controller.GetCapacity!({ parameters: {} })).available_capacity).toBe('0');
       expect(await codeOf(other.client.controller.GetCapacity!({ parameters: { volumetype: 'bad' } }))).toBe(status.INVALID_ARGUMENT);
+      expect(await codeOf(other.client.controller.GetCapacity!({ parameters: { clusterid: 'f'.repeat(32) } }))).toBe(status.INVALID_ARGUMENT);
+      // Which routes answered: the extension on Brickyard; on a Heketi one 404, then clusters and nodes.
+      const capacityAsks = seen.filter((r) => r === 'POST /volumes/capacity').length;
+      const nodeReads = seen.filter((r) => r.startsWith('GET /nodes/')).length;
+      if (heketi) {
+        expect(capacityAsks, 'the missing route is asked once, then remembered').toBe(1);
+        expect(nodeReads).toBeGreaterThan(0);
+      } else {
+        expect(capacityAsks).toBeGreaterThan(sets.length);
+        expect(nodeReads).toBe(0);
+      }
+    } finally {
+      await other.close();
+      await t.close();
+    }
+  });
+
+  it('finds an existing volume by name (CreateVolume again) and lists every volume in pages', async () => {
+    const t = await startTestServer();
+    const seen: string[] = [];
+    const other = await startControllerDriver(await listen(t), ADMIN_KEY, { fetch: recordingFetch(seen, heketi) });
+    try {
+      await cluster(t, 3, 1);
+      const made: string[] = [];
+      for (let i = 0; i < 5; i++) made.push((await other.client.controller.CreateVolume!({ name: `look-${i}`, volume_capabilities: [MOUNT_RWX] })).volume.volume_id);
+      seen.length = 0;
+      const again = await other.client.controller.CreateVolume!({ name: 'look-3', volume_capabilities: [MOUNT_RWX] });
+      expect(again.volume.volume_id).toBe(made[3]);
+      const pages: string[][] = [];
+      let token = '';
+      do {
+        const page = await other.client.controller.ListVolumes!({ max_entries: 2, starting_token: token });
+        pages.push(page.entries.map((e: { volume: { volume_id: string } }) => e.volume.volume_id));
+        token = page.next_token;
+      } while (token);
+      expect(pages.flat()).toEqual([...made].sort());
+      expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+      const infoReads = seen.filter((r) => /^GET \/volumes\/[0-9a-f]{32}$/.test(r)).length;
+      if (heketi) {
+        // Heketi has no lookup by name: every volume's info, for the name and for the pages.
+        expect(infoReads).toBeGreaterThanOrEqual(made.length * 2);
+      } else {
+        expect(infoReads, 'one /volumes/details request per lookup or page, no info per volume').toBe(0);
+        expect(seen.filter((r) => r === 'GET /volumes/details').length).toBe(1 + pages.length);
+      }
     } finally {
       await other.close();
       await t.close();

@@ -59,6 +59,7 @@ describe('csi-sanity against the controller (mock executor)', () => {
       controllerEndpoint: `unix://${driver.socket}`,
       parameters: { volumetype: 'replicate:3' },
     });
+    console.log(`csi-sanity: ${r.verdict}`);
     expect(r.failures, r.output.slice(-6000)).toEqual([]);
     expect(r.failed).toBe(0);
     // Identity, controller and node specs ran (not everything skipped).

@@ -4,12 +4,11 @@
  * Kubernetes 1.25 kubernetes.io/glusterfs provisioner writes them (the shape of
  * test/fixtures/k8s/intree-provisioned-pv.yaml: a plain vol_<id> volume, and the
  * volumenameprefix/customepnameprefix variant with a GID from gidMin), the real command run on
- * them, and the produced CSI PVs' volumeAttributes mounted as the CSI node mounts them —
- * with the Brickyard server stopped, since a node never calls it — and the same data read back.
- *
- * The mount is `mount -t glusterfs SERVER:/VOLUME -o backup-volfile-servers=…,<mountOptions>`
- * from the attributes, as docs/csi.md specifies NodeStageVolume. TODO(issue 11): once the CSI
- * node service (src/csi) is on main, mount through NodeStageVolume + NodePublishVolume instead.
+ * them, and each produced CSI PV mounted through the driver's node service as the kubelet would
+ * (NodeStageVolume + NodePublishVolume with the PV's volumeHandle, volumeAttributes, mountOptions
+ * and access mode; a real `brickyard csi --mode node` with real FUSE mounts) — with the Brickyard
+ * server stopped, since a node never calls it — the same data read back through the pod path,
+ * then NodeUnpublishVolume + NodeUnstageVolume leave nothing mounted.
  *
  * Run with `bash scripts/e2e.sh test/e2e/k8s-migrate.e2e.test.ts`; skipped when no lab is up.
  */
@@ -21,7 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLab, md5, mountVolume, unmount, unmountAll, type MountInfo } from './lab.js';
+import { DEFAULT_CSI_DRIVER_NAME } from '../../src/csi-driver-name.js';
+import { parseMountInfo } from '../../src/csi/mountinfo.js';
+import { glusterMountsUnder, lab, loadLab, md5, mountVolume, unmount, unmountAll, type MountInfo } from './lab.js';
+import { startNodeDriver } from '../helpers/csi.js';
 import { cleanupServers } from '../helpers/child-server.js';
 import { Child, loadTopology, teardown, type Loaded } from './lab2.js';
 
@@ -77,6 +79,8 @@ describe.skipIf(!L)('migrate-pvs on the lab: the produced CSI PV mounts the same
 
   afterAll(async () => {
     await unmountAll();
+    // Whatever a failed step left mounted through the driver (lazily: the client may be dead).
+    if (tmp) for (const m of glusterMountsUnder(tmp).reverse()) await execa('umount', ['-l', '--', m], { reject: false });
     try {
       if (s && loaded) {
         if (s.proc.exitCode !== null || s.proc.signalCode !== null) await s.start();
@@ -103,7 +107,7 @@ describe.skipIf(!L)('migrate-pvs on the lab: the produced CSI PV mounts the same
     expect(made.map((m) => m.name)).toEqual([`vol_${made[0]!.id}`, CASES[1]!.create.name]);
   }, 600_000);
 
-  it('converts the in-tree PVs the provisioner would have written and mounts their CSI attributes with the server stopped', async () => {
+  it('converts the in-tree PVs the provisioner would have written; the CSI node service mounts them with the server stopped', async () => {
     expect(made).toHaveLength(CASES.length);
     // In-tree Endpoints list the storage addresses of every node of the volume's cluster.
     const cluster = await s.get<{ nodes: string[] }>(`/clusters/${loaded!.cluster}`);
@@ -147,27 +151,44 @@ describe.skipIf(!L)('migrate-pvs on the lab: the produced CSI PV mounts the same
       .filter((d): d is Obj => d !== null);
     expect(csiPvs.map((p) => p.metadata.name)).toEqual(pvs.map((p) => p.metadata.name));
 
-    for (const [i, m] of made.entries()) {
-      const csi = csiPvs[i]!.spec.csi;
-      expect(csi.volumeHandle).toBe(m.id);
-      expect(csi.volumeAttributes).toEqual({ servers: storage.join(','), volume: m.name, gid: String(m.c.create.gid), heketiVolumeId: m.id });
-      const dir = await mountAsCsiNode(`k8s-csi-${m.id}`, csi.volumeAttributes, csiPvs[i]!.spec.mountOptions ?? []);
-      const back = readFileSync(join(dir, 'app', 'data.bin'));
-      expect(back.length).toBe(m.data.length);
-      expect(md5(back), m.c.what).toBe(m.dataMd5);
-      // The GID the PV carries is the volume's: pods given it (supplemental group) can write.
-      expect(statSync(dir).gid, m.c.what).toBe(Number(csi.volumeAttributes.gid));
-      await unmount(dir);
+    const node = await startNodeDriver(join(tmp, 'logs'));
+    try {
+      for (const [i, m] of made.entries()) {
+        const pv = csiPvs[i]!;
+        const csi = pv.spec.csi;
+        expect(csi.driver).toBe(DEFAULT_CSI_DRIVER_NAME);
+        expect(csi.volumeHandle).toBe(m.id);
+        expect(csi.volumeAttributes).toEqual({ servers: storage.join(','), volume: m.name, gid: String(m.c.create.gid), heketiVolumeId: m.id });
+        // What the kubelet sends for this PV: its handle, attributes, mountOptions and access mode.
+        const capability = { mount: { fs_type: '', mount_flags: pv.spec.mountOptions ?? [] }, access_mode: { mode: ACCESS_MODES[pv.spec.accessModes[0] as string] } };
+        const staging = join(tmp, m.id, 'globalmount');
+        const target = join(tmp, m.id, 'pod', 'mount');
+        mkdirSync(staging, { recursive: true });
+        await node.client.node.NodeStageVolume!({ volume_id: csi.volumeHandle, staging_target_path: staging, volume_capability: capability, volume_context: csi.volumeAttributes });
+        await node.client.node.NodePublishVolume!({ volume_id: csi.volumeHandle, staging_target_path: staging, target_path: target, volume_capability: capability, readonly: false, volume_context: csi.volumeAttributes });
+        const mounted = parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8')).find((e) => e.mountPoint === staging);
+        expect(mounted?.fsType, m.c.what).toBe('fuse.glusterfs');
+        expect(mounted?.source, m.c.what).toMatch(new RegExp(`^${storage[0]!.replace(/\./g, '\\.')}:/?${m.name}$`));
+        await lab('wait-clients', m.name, '60');
+        const back = readFileSync(join(target, 'app', 'data.bin'));
+        expect(back.length).toBe(m.data.length);
+        expect(md5(back), m.c.what).toBe(m.dataMd5);
+        // The GID the PV carries is the volume's: pods given it (supplemental group) can write.
+        expect(statSync(target).gid, m.c.what).toBe(Number(csi.volumeAttributes.gid));
+        await node.client.node.NodeUnpublishVolume!({ volume_id: csi.volumeHandle, target_path: target });
+        await node.client.node.NodeUnstageVolume!({ volume_id: csi.volumeHandle, staging_target_path: staging });
+        expect(glusterMountsUnder(tmp), `${m.c.what}: nothing left mounted`).toEqual([]);
+      }
+    } finally {
+      await node.close();
     }
   }, 600_000);
 });
 
-/**
- * What the CSI node's NodeStageVolume does with a PV's volumeAttributes (docs/csi.md): the
- * first server is the mount server, the others backup-volfile-servers (colon-joined), the PV's
- * mountOptions appended. Waits until the client is connected to every brick.
- */
-function mountAsCsiNode(name: string, attrs: { servers: string; volume: string }, mountOptions: string[]): Promise<string> {
-  const [first, ...backup] = attrs.servers.split(',');
-  return mountVolume(L!, name, { glusterfs: { hosts: [], device: `${first}:/${attrs.volume}`, options: { 'backup-volfile-servers': backup.join(',') } } }, mountOptions);
-}
+/** The PV access modes the kubelet maps to CSI ones (pkg/volume/csi). */
+const ACCESS_MODES: Record<string, string> = {
+  ReadWriteOnce: 'SINGLE_NODE_WRITER',
+  ReadOnlyMany: 'MULTI_NODE_READER_ONLY',
+  ReadWriteMany: 'MULTI_NODE_MULTI_WRITER',
+  ReadWriteOncePod: 'SINGLE_NODE_SINGLE_WRITER',
+};

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { parseMountInfo } from '../../src/csi/mountinfo.js';
 
 export const LAB = fileURLToPath(new URL('../../scripts/lab', import.meta.url));
 export const KUBECTL_STANDIN = fileURLToPath(new URL('./kubectl-standin', import.meta.url));
@@ -363,3 +364,10 @@ export async function unmountAll(): Promise<void> {
 }
 
 export const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
+
+/** Mount points of glusterfs FUSE mounts (and their binds) on this host under `dir`. */
+export function glusterMountsUnder(dir: string): string[] {
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'))
+    .filter((e) => e.fsType === 'fuse.glusterfs' && (e.mountPoint === dir || e.mountPoint.startsWith(`${dir}/`)))
+    .map((e) => e.mountPoint);
+}

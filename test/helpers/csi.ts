@@ -165,24 +165,21 @@ export function fakeMounts(opts: { withMountHelper?: boolean } = {}): FakeMounts
 
 // ----------------------------------------------------------------------------- a controller driver
 
-/** `brickyard csi --mode controller` in process against `server`, on a socket in a temp dir. */
-export async function startControllerDriver(
-  server: string,
-  key: string,
-  extra: Partial<import('../../src/csi/controller.js').ControllerOptions> = {},
-  mode: 'controller' | 'all' = 'controller',
-  args: string[] = [],
-): Promise<{ driver: import('../../src/csi/main.js').StartedDriver; client: CsiClient; socket: string; close(): Promise<void> }> {
+type StartedInProcess = { driver: import('../../src/csi/main.js').StartedDriver; client: CsiClient; socket: string; close(): Promise<void> };
+
+/** `brickyard csi FLAGS` in process on a socket in a temp dir, with the real mounter; `controller` builds the controller part. */
+async function startInProcess(
+  flags: string[],
+  controller?: (options: import('../../src/csi/options.js').CsiOptions, log: import('pino').Logger) => Promise<import('../../src/csi/driver.js').ControllerPart>,
+): Promise<StartedInProcess> {
   const { pino } = await import('pino');
-  const { createController } = await import('../../src/csi/controller.js');
   const { startDriver } = await import('../../src/csi/main.js');
   const { parseCsiOptions } = await import('../../src/csi/options.js');
-  const dir = mkdtempSync(join(tmpdir(), 'csi-ctl-'));
+  const dir = mkdtempSync(join(tmpdir(), 'csi-drv-'));
   const socket = join(dir, 'csi.sock');
-  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--mode', mode, '--server', server, '--node-id', 'test-node', ...args], {}, 'host');
+  const options = parseCsiOptions(['--endpoint', `unix://${socket}`, '--node-id', 'test-node', ...flags], {}, 'host');
   const log = pino({ level: process.env.CSI_TEST_LOG ?? 'silent' });
-  const controller = await createController(options, key, log, { pollMs: 5, ...extra });
-  const driver = await startDriver(options, { log, controller });
+  const driver = await startDriver(options, { log, ...(controller ? { controller: await controller(options, log) } : {}) });
   const client = csiClient(socket);
   return {
     driver,
@@ -194,6 +191,26 @@ export async function startControllerDriver(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `brickyard csi --mode controller` (or `all`) in process against `server`, on a socket in a temp dir. */
+export async function startControllerDriver(
+  server: string,
+  key: string,
+  extra: Partial<import('../../src/csi/controller.js').ControllerOptions> = {},
+  mode: 'controller' | 'all' = 'controller',
+  args: string[] = [],
+): Promise<StartedInProcess> {
+  const { createController } = await import('../../src/csi/controller.js');
+  return startInProcess(['--mode', mode, '--server', server, ...args], (options, log) => createController(options, key, log, { pollMs: 5, ...extra }));
+}
+
+/**
+ * `brickyard csi --mode node` in process with the real mount commands (as root, on a host that can
+ * reach the gluster servers): what the kubelet's plugin does on a node, no server needed.
+ */
+export function startNodeDriver(mountLogDir: string): Promise<StartedInProcess> {
+  return startInProcess(['--mode', 'node', '--mount-log-dir', mountLogDir]);
 }
 
 // ----------------------------------------------------------------------------- a node driver on fakes
@@ -239,3 +256,4 @@ export async function startFakeNodeDriver(opts: { helper?: boolean; mountLogDir:
     },
   };
 }
+

@@ -3,18 +3,15 @@
  * socket and reads its verdict. Used by test/api/csi-sanity.test.ts (controller on the mock) and
  * test/e2e/csi-sanity.e2e.test.ts (controller and node on the real lab).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execa } from 'execa';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { sharedTool } from './shared-tools.js';
 
 /** The csi-sanity binary: $CSI_SANITY, else shared/tools beside the checkout (CI: a copy of shared/ beside the clone). */
 export function findCsiSanity(): string | undefined {
-  const candidates = [process.env.CSI_SANITY, join(ROOT, '../shared/tools/csi-sanity'), join(ROOT, '../../shared/tools/csi-sanity'), '/work/shared/tools/csi-sanity'];
-  return candidates.find((p): p is string => p !== undefined && p !== '' && existsSync(p));
+  return sharedTool('csi-sanity', 'CSI_SANITY');
 }
 
 export interface SanityResult {
@@ -26,6 +23,8 @@ export interface SanityResult {
   output: string;
   /** `[FAIL]` lines: which specs failed. */
   failures: string[];
+  /** csi-sanity's own summary: `Ran N of M Specs …` and `SUCCESS! -- N Passed | …`. */
+  verdict: string;
 }
 
 export interface SanityOptions {
@@ -76,7 +75,9 @@ export async function runCsiSanity(binary: string, o: SanityOptions): Promise<Sa
     const m = /(SUCCESS|FAIL)! -- (\d+) Passed \| (\d+) Failed \| (\d+) Pending \| (\d+) Skipped/.exec(output);
     if (!m) throw new Error(`csi-sanity printed no verdict (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''}):\n${output.slice(-4000)}`);
     const failures = output.split('\n').filter((l) => /^\s*\[FAIL\]/.test(l)).map((l) => l.trim());
-    return { passed: Number(m[2]), failed: Number(m[3]), pending: Number(m[4]), skipped: Number(m[5]), output, failures: [...new Set(failures)] };
+    const ran = /Ran \d+ of \d+ Specs[^\n]*/.exec(output)?.[0];
+    const verdict = [ran, m[0]].filter(Boolean).join('\n');
+    return { passed: Number(m[2]), failed: Number(m[3]), pending: Number(m[4]), skipped: Number(m[5]), output, failures: [...new Set(failures)], verdict };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

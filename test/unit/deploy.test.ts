@@ -14,7 +14,7 @@ import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { DAEMONSET_SELECTOR } from '../../src/gluster/kubectl.js';
-import { DEFAULT_DRIVER_NAME } from '../../src/k8s/migrate.js';
+import { DEFAULT_CSI_DRIVER_NAME } from '../../src/csi-driver-name.js';
 
 const DIR = fileURLToPath(new URL('../../deploy/kubernetes/', import.meta.url));
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
@@ -96,7 +96,7 @@ describe('deploy/kubernetes renders with kubectl kustomize', () => {
 
 describe('deploy/kubernetes cross-references', () => {
   it('one driver name: CSIDriver, StorageClass provisioner, controller and node args, registrar path, plugin dir, examples', () => {
-    expect(driverName).toBe(DEFAULT_DRIVER_NAME);
+    expect(driverName).toBe(DEFAULT_CSI_DRIVER_NAME);
     expect(storageClass.provisioner).toBe(driverName);
     expect(flag(container(controller, 'brickyard-csi'), 'driver-name')).toBe(driverName);
     expect(flag(container(node, 'brickyard-csi'), 'driver-name')).toBe(driverName);
@@ -267,9 +267,10 @@ describe('deploy/kubernetes cross-references', () => {
     const cfg = JSON.parse(cm.data['heketi.json']) as { glusterfs: { kubeexec: { namespace: string; gluster_daemonset: boolean; fstab: string } } };
     expect(cfg.glusterfs.kubeexec.gluster_daemonset).toBe(true);
     expect(cfg.glusterfs.kubeexec.namespace).toBe(glusterfs.metadata.namespace);
-    const [labelKey, labelValue] = DAEMONSET_SELECTOR.split('=');
-    expect(glusterfs.spec.template.metadata.labels[labelKey!]).toBe(labelValue);
-    expect(glusterfs.spec.selector.matchLabels[labelKey!]).toBe(labelValue);
+    // The executor (gluster_daemonset) selects by the label key alone, as Heketi does.
+    expect(DAEMONSET_SELECTOR).toBe('glusterfs-node');
+    expect(glusterfs.spec.template.metadata.labels).toHaveProperty(DAEMONSET_SELECTOR);
+    expect(glusterfs.spec.selector.matchLabels).toHaveProperty(DAEMONSET_SELECTOR);
     const spec = podSpec(glusterfs);
     expect(spec.nodeSelector).toEqual({ storagenode: 'glusterfs' });
     expect(spec.hostNetwork).toBe(true);

@@ -28,8 +28,12 @@ case $verb in
       [ -f "$d/pod/$name.json" ] || { echo "Error from server (NotFound): pods \\"$name\\" not found" >&2; exit 1; }
       cat "$d/pod/$name.json"
     else
-      f="$d/list/\${sel#*=}.json"
-      if [ -f "$f" ]; then cat "$f"; else echo '{"apiVersion":"v1","items":[],"kind":"List"}'; fi
+      case $sel in
+        *=*) f="$d/list/\${sel#*=}.json"  # key=value or key==value: the pods with that value
+             if [ -f "$f" ]; then cat "$f"; else echo '{"apiVersion":"v1","items":[],"kind":"List"}'; fi ;;
+        *)   # a bare key: every pod that has the label, whatever its value
+             node -e 'const fs = require("fs"), d = process.argv[1]; const items = fs.readdirSync(d).sort().flatMap((f) => JSON.parse(fs.readFileSync(d + "/" + f, "utf8")).items); console.log(JSON.stringify({ apiVersion: "v1", kind: "List", items }))' "$d/list" ;;
+      esac
     fi ;;
   exec)
     pod=
@@ -73,9 +77,10 @@ function pod(name: string, opts: { node?: string; hostIP?: string; container?: s
   };
 }
 
-/** Pods returned for `-l glusterfs-node=<value>`. */
-function setList(value: string, pods: object[]): void {
-  writeFileSync(join(dir, 'list', `${value}.json`), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods }));
+/** Pods labelled `glusterfs-node=<value>`: returned for `-l glusterfs-node=<value>` and, with the other values' pods, for `-l glusterfs-node`. */
+function setList(value: string, pods: ReturnType<typeof pod>[]): void {
+  const labelled = pods.map((p) => ({ ...p, metadata: { ...p.metadata, labels: { 'glusterfs-node': value } } }));
+  writeFileSync(join(dir, 'list', `${value}.json`), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: labelled }));
 }
 
 function calls(): string[][] {
@@ -186,10 +191,22 @@ describe('KubectlRunner pod lookup', () => {
     await r.run('worker-2', [cmd(['true'])]);
     await r.run('10.0.0.1', [cmd(['true'])]);
     const e = await rejection(r.run('worker-9', [cmd(['true'])]));
-    expect(e.message).toBe('Unable to find a GlusterFS pod on host worker-9 with a label key glusterfs-node=daemonset');
+    // Heketi's text, with the selector it uses.
+    expect(e.message).toBe('Unable to find a GlusterFS pod on host worker-9 with a label key glusterfs-node');
     const c = calls();
-    expect(c[0]).toEqual(['get', 'pods', '-n', 'glusterfs', '-l', 'glusterfs-node=daemonset', '-o', 'json']);
+    expect(c[0]).toEqual(['get', 'pods', '-n', 'glusterfs', '-l', 'glusterfs-node', '-o', 'json']);
     expect(c.filter((x) => x[0] === 'exec').map((x) => x[3])).toEqual(['glusterfs-x2', 'glusterfs-x1']);
+    await r.close();
+  });
+
+  it("daemonset mode selects as Heketi does, by the label key alone: gk-deploy's pods (glusterfs-node=pod) are found", async () => {
+    // gk-deploy's glusterfs DaemonSet (kube-templates/glusterfs-daemonset.yaml) labels its pods glusterfs-node=pod.
+    setList('pod', [pod('glusterfs-gk1', { node: 'worker-1', hostIP: '10.0.0.1' }), pod('glusterfs-gk2', { node: 'worker-2', hostIP: '10.0.0.2' })]);
+    const r = runner(cfg({ glusterDaemonset: true }));
+    const out = await r.run('worker-2', [cmd(['sh', '-c', 'echo "$FAKE_POD"'])]);
+    expect(out[0]!.stdout).toBe('glusterfs-gk2\n');
+    await r.run('10.0.0.1', [cmd(['true'])]);
+    expect(calls().filter((x) => x[0] === 'exec').map((x) => x[3])).toEqual(['glusterfs-gk2', 'glusterfs-gk1']);
     await r.close();
   });
 

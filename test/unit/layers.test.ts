@@ -23,11 +23,11 @@ const LAYERS: Layer[][] = [
   [{ name: 'app.ts', why: 'composition root: builds the core context, wires eviction, recovery and the cleaner, builds the HTTP app' }],
   [
     { name: 'api', why: "adapts HTTP to core and the domain modules: Heketi's request pipeline, one route file per resource" },
-    { name: 'csi', why: '(to come) adapts the CSI gRPC protocol to the same modules as api' },
+    { name: 'csi', why: "adapts the CSI gRPC protocol: the controller reaches a server through client, the node runs mount commands" },
     {
       name: 'k8s',
       why: "the PV-migration tool, run from cli only; checks what reaches a node's mount with gluster's validators; reaches a server through client only",
-      only: ['client', 'gluster'],
+      only: ['client', 'gluster', 'csi-driver-name.ts'],
       importedBy: ['cli'],
     },
     { name: 'console', why: '(to come) browser code: imports client only, and nothing imports it', only: ['client'], importedBy: [] },
@@ -49,6 +49,7 @@ const LAYERS: Layer[][] = [
     { name: 'util', why: 'small helpers with no domain knowledge (float32 formatting, the logger interface)' },
     { name: 'errors.ts', why: "HttpError, the one error type, carrying Heketi's status and text" },
     { name: 'ids.ts', why: 'id generation' },
+    { name: 'csi-driver-name.ts', why: "the CSI driver's default name, shared by the driver and the PV migration" },
   ],
 ];
 
