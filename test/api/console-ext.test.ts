@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+// The Brickyard extensions the console relies on: removal dry runs and the operations view.
+
+let s: TestServer;
+afterEach(async () => {
+  await s?.close();
+});
+
+async function addNode(srv: TestServer, cluster: string, i: number, devices = 1): Promise<string> {
+  const r = await srv.post('/nodes', { zone: i, hostnames: { manage: [`node${i}`], storage: [`10.0.0.${i}`] }, cluster });
+  const id = (await srv.wait(r.headers.location)).headers.location.split('/').pop()!;
+  for (let d = 0; d < devices; d++) await srv.wait((await srv.post('/devices', { name: `/dev/sd${'bcdefg'[d]}`, node: id })).headers.location);
+  return id;
+}
+
+async function createVolume(srv: TestServer, size = 1): Promise<string> {
+  const r = await srv.post('/volumes', { size, durability: { type: 'replicate', replicate: { replica: 3 } } });
+  expect(r.status).toBe(202);
+  const done = await srv.wait(r.headers.location);
+  expect(done.status).toBe(303);
+  return done.headers.location.split('/').pop()!;
+}
+
+const nodeInfo = async (srv: TestServer, id: string) => (await srv.get(`/nodes/${id}`)).body as { devices: { id: string; bricks: { id: string; volume: string }[] }[] };
+
+describe('GET /devices/{id}/remove-plan and /nodes/{id}/remove-plan', () => {
+  it('names the device each brick moves to, and the real removal moves it there', async () => {
+    s = await startTestServer();
+    const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
+    const nodes = [await addNode(s, cluster, 1), await addNode(s, cluster, 2), await addNode(s, cluster, 3)];
+    const volumes = [await createVolume(s), await createVolume(s, 2)];
+    // The fourth node joins after the volumes exist: it is the only place a brick of node 1 can go.
+    const spare = await addNode(s, cluster, 4);
+    const device = (await nodeInfo(s, nodes[0]!)).devices[0]!;
+    const spareDevice = (await nodeInfo(s, spare)).devices[0]!.id;
+    const freeBefore = (await s.get(`/devices/${spareDevice}`)).body.storage.free as number;
+
+    const plan = await s.get(`/devices/${device.id}/remove-plan`);
+    expect(plan.status).toBe(200);
+    expect(plan.body.feasible).toBe(true);
+    expect(plan.body.moves).toHaveLength(2);
+    for (const m of plan.body.moves) {
+      expect(volumes).toContain(m.volume);
+      expect(m.volume_name).toBe(`vol_${m.volume}`);
+      expect(m.from).toEqual({ node: nodes[0], device: device.id });
+      expect(m.to).toEqual({ node: spare, device: spareDevice });
+      expect(m.size).toBeGreaterThan(0);
+    }
+    // A dry run: nothing reserved.
+    expect((await s.get(`/devices/${spareDevice}`)).body.storage.free).toBe(freeBefore);
+    expect((await s.get('/operations')).body.total).toBe(0);
+
+    // The node's plan is the same here (one device).
+    const nodePlan = await s.get(`/nodes/${nodes[0]}/remove-plan`);
+    expect(nodePlan.body).toEqual(plan.body);
+
+    // Remove for real: the bricks end up where the plan said.
+    await s.wait((await s.post(`/devices/${device.id}/state`, { state: 'offline' })).headers.location);
+    expect((await s.wait((await s.post(`/devices/${device.id}/state`, { state: 'failed' })).headers.location)).status).toBe(204);
+    const moved = (await nodeInfo(s, spare)).devices[0]!.bricks.map((b) => b.volume).sort();
+    expect(moved).toEqual([...volumes].sort());
+  });
+
+  it('says why a brick has nowhere to go, per brick', async () => {
+    s = await startTestServer();
+    const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
+    const nodes = [await addNode(s, cluster, 1), await addNode(s, cluster, 2), await addNode(s, cluster, 3)];
+    const volume = await createVolume(s);
+    const plan = await s.get(`/nodes/${nodes[1]}/remove-plan`);
+    expect(plan.status).toBe(200);
+    expect(plan.body.feasible).toBe(false);
+    expect(plan.body.moves).toHaveLength(1);
+    expect(plan.body.moves[0]).toMatchObject({ volume, from: { node: nodes[1] } });
+    expect(plan.body.moves[0].to).toBeUndefined();
+    expect(plan.body.moves[0].reason).toMatch(/No Replacement was found/);
+    expect(plan.body.moves[0].reason).toMatch(/already used by the brick's set/);
+  });
+
+  it('plans each move with the space earlier moves took', async () => {
+    // Two bricks of 300 GiB volumes on node 1 and one spare device with room for only one of them.
+    s = await startTestServer((c) => (c.glusterfs.mock.deviceSizeGb = 400));
+    const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
+    const nodes = [await addNode(s, cluster, 1, 2), await addNode(s, cluster, 2, 2), await addNode(s, cluster, 3, 2)];
+    await createVolume(s, 300);
+    await createVolume(s, 300);
+    await addNode(s, cluster, 4);
+    const plan = (await s.get(`/nodes/${nodes[0]}/remove-plan`)).body as { feasible: boolean; moves: { to?: unknown; reason?: string }[] };
+    expect(plan.moves).toHaveLength(2);
+    expect(plan.moves.filter((m) => m.to)).toHaveLength(1);
+    expect(plan.feasible).toBe(false);
+    expect(plan.moves.find((m) => !m.to)!.reason).toMatch(/KiB free, needs/);
+  });
+
+  it('answers 404 for unknown ids', async () => {
+    s = await startTestServer();
+    expect((await s.get('/devices/0123456789abcdef0123456789abcdef/remove-plan')).status).toBe(404);
+    expect((await s.get('/nodes/0123456789abcdef0123456789abcdef/remove-plan')).status).toBe(404);
+  });
+});
+
+describe('GET /operations/details', () => {
+  it('lists a failed operation with its changes and the steps it completed', async () => {
+    s = await startTestServer();
+    const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
+    for (let i = 1; i <= 3; i++) await addNode(s, cluster, i);
+    expect((await s.get('/operations/details')).body).toEqual({ operations: [] });
+    // A create whose undo cannot reach node 2: the operation stays failed.
+    s.runner.failNext({ match: /volume create/, stderr: 'volume create: failed', times: 10 });
+    s.runner.setHostDown('node2', true);
+    const r = await s.post('/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } });
+    expect((await s.wait(r.headers.location)).status).toBe(500);
+    const { operations } = (await s.get('/operations/details')).body as { operations: Record<string, unknown>[] };
+    expect(operations).toHaveLength(1);
+    const op = operations[0]!;
+    expect(op).toMatchObject({ type_name: 'create-volume', status: 'failed', sub_status: '', committed: false });
+    expect(op.steps_done).toEqual(['bricks:0']); // node 2 is down: its brick failed, so gluster was never asked
+    expect((op.changes as { description: string }[]).map((c) => c.description).sort()).toEqual(['Add brick', 'Add brick', 'Add brick', 'Add volume']);
+    expect(Math.abs((op.timestamp as number) - Date.now() / 1000)).toBeLessThan(60);
+    // The same changes as Heketi's per-operation route.
+    const one = (await s.get(`/operations/pending/${op.id as string}`)).body;
+    expect(one.changes).toEqual(op.changes);
+  });
+});
