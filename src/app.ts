@@ -22,6 +22,7 @@ import { metricsRoutes } from './api/metrics.js';
 import { dbRoutes } from './api/db.js';
 import { openapiRoutes } from './api/openapi.js';
 import { stateRoutes } from './api/state.js';
+import { uiRoutes } from './api/ui.js';
 import { evictBrick } from './volumes/evict.js';
 import { prepareRecovery, recoverAtStart, recoverOperations } from './operations/recovery.js';
 import './topology/recovery.js';
@@ -44,6 +45,7 @@ export const ROUTES: RouteModule[] = [
   stateRoutes,
   adminRoutes,
   openapiRoutes,
+  uiRoutes(),
 ];
 
 export function createRunner(config: Config): CommandRunner {
