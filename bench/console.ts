@@ -1,0 +1,178 @@
+/**
+ * The web console in a real browser: Debian's chromium driven headless by playwright-core (no
+ * browser download). Shared by the browser tests (test/browser) and `npm run bench`'s
+ * "console: Pool first paint" row.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { brickSpace } from '../src/allocator/sizing.js';
+
+export const CHROMIUM = process.env.BRICKYARD_CHROMIUM ?? '/usr/bin/chromium';
+
+export interface Browser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** A fresh headless chromium with its own throw-away profile, offline from everything but loopback. */
+export async function launchBrowser(viewport = { width: 1280, height: 800 }): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install -y chromium)`);
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'brickyard-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in on the console's sign-in form (the page keeps the key in memory only). */
+export async function signIn(page: Page, role: 'admin' | 'user', key: string): Promise<void> {
+  await page.getByLabel(role === 'admin' ? 'Admin' : 'User (read-only)', { exact: true }).check();
+  await page.getByLabel(role === 'admin' ? 'Admin key' : 'User key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Milliseconds from pressing "Sign in" on /ui/pool to the frame in which all `nodes` node cards
+ * are painted (sign-in request, topology load, render). Measured in the page with performance.now().
+ */
+export async function measurePoolFirstPaint(page: Page, baseUrl: string, key: string, nodes: number): Promise<number> {
+  await page.goto(`${baseUrl}/ui/pool`);
+  await page.getByLabel('Admin key').fill(key);
+  return page.evaluate(
+    (expected) =>
+      new Promise<number>((resolve, reject) => {
+        const t0 = performance.now();
+        const timeout = setTimeout(() => reject(new Error(`pool did not paint ${expected} nodes in 30 s`)), 30000);
+        const check = () => {
+          if (document.querySelectorAll('[data-node]').length >= expected) {
+            // The next frame is the one that shows them.
+            requestAnimationFrame(() => {
+              clearTimeout(timeout);
+              resolve(performance.now() - t0);
+            });
+          } else requestAnimationFrame(check);
+        };
+        (document.querySelector('button[type=submit]') as HTMLButtonElement).click();
+        requestAnimationFrame(check);
+      }),
+    nodes,
+  );
+}
+
+// ------------------------------------------------------------------------------------ big pool
+
+const hex = (kind: number, n: number) => `${kind.toString(16).padStart(2, '0')}${n.toString(16).padStart(30, '0')}`;
+const GiB = 1024 * 1024;
+
+export interface BigPoolShape {
+  clusters: number;
+  nodesPerCluster: number;
+  devicesPerNode: number;
+  volumes: number;
+  deviceGiB: number;
+}
+
+/**
+ * A Heketi database export of a busy pool (replica-3 volumes of 1–40 GiB spread over zones 1–3),
+ * for `POST /db/import`: loading it takes a second where creating 10,000 volumes takes minutes.
+ */
+export function bigPoolDump(shape: BigPoolShape): Record<string, unknown> {
+  const clusterE: Record<string, unknown> = {};
+  const nodeE: Record<string, unknown> = {};
+  const deviceE: Record<string, { Info: { storage: { total: number; free: number; used: number } }; Bricks: string[] } & Record<string, unknown>> = {};
+  const volumeE: Record<string, unknown> = {};
+  const brickE: Record<string, unknown> = {};
+  const clusters: { id: string; nodes: string[]; volumes: string[]; devices: string[][] }[] = [];
+  let nodeNo = 0;
+  let deviceNo = 0;
+  for (let c = 0; c < shape.clusters; c++) {
+    const cluster = { id: hex(1, c), nodes: [] as string[], volumes: [] as string[], devices: [] as string[][] };
+    for (let n = 0; n < shape.nodesPerCluster; n++) {
+      const id = hex(2, nodeNo);
+      const devices: string[] = [];
+      for (let d = 0; d < shape.devicesPerNode; d++) {
+        const did = hex(3, deviceNo++);
+        devices.push(did);
+        const total = shape.deviceGiB * GiB;
+        deviceE[did] = { State: 'online', Info: { name: `/dev/sd${String.fromCharCode(98 + d)}`, storage: { total, free: total, used: 0 }, id: did }, Bricks: [], NodeId: id, ExtentSize: 4096 };
+      }
+      nodeNo++;
+      nodeE[id] = {
+        State: 'online',
+        Info: { zone: (n % 3) + 1, hostnames: { manage: [`storage-${String(nodeNo).padStart(3, '0')}`], storage: [`10.${c}.${Math.floor(n / 250)}.${(n % 250) + 1}`] }, cluster: cluster.id, tags: n % 10 === 0 ? { rack: `r${Math.floor(n / 10) + 1}` } : {}, id },
+        Devices: devices,
+      };
+      cluster.nodes.push(id);
+      cluster.devices.push(devices);
+    }
+    clusters.push(cluster);
+  }
+  let brickNo = 0;
+  for (let v = 0; v < shape.volumes; v++) {
+    const cluster = clusters[v % clusters.length]!;
+    const i = Math.floor(v / clusters.length);
+    const size = 1 + ((i * 7919) % 40);
+    const id = hex(4, v);
+    const bricks: string[] = [];
+    const space = brickSpace(size * GiB, 1);
+    const first = (i * 7) % cluster.nodes.length;
+    for (let k = 0; k < 3; k++) {
+      const n = (first + k) % cluster.nodes.length; // consecutive nodes: three different zones
+      const devs = cluster.devices[n]!;
+      // The emptiest device of the node, as the allocator would pick.
+      const device = devs.reduce((best, d) => (deviceE[d]!.Info.storage.free > deviceE[best]!.Info.storage.free ? d : best), devs[0]!);
+      const dev = deviceE[device]!;
+      if (dev.Info.storage.free < space.reserved) break;
+      dev.Info.storage.free -= space.reserved;
+      dev.Info.storage.used += space.reserved;
+      const bid = hex(5, brickNo++);
+      dev.Bricks.push(bid);
+      bricks.push(bid);
+      brickE[bid] = {
+        Info: { id: bid, path: `/var/lib/heketi/mounts/vg_${device}/brick_${bid}/brick`, device, node: cluster.nodes[n], volume: id, size: size * GiB },
+        TpSize: space.tpSize,
+        PoolMetadataSize: space.poolMetadataSize,
+        Pending: { Id: '' },
+        LvmThinPool: `tp_${bid}`,
+        LvmLv: '',
+        SubType: 1,
+      };
+    }
+    if (bricks.length < 3) throw new Error('bigPoolDump: the pool is too small for the volumes');
+    volumeE[id] = {
+      Info: { size, name: `pvc-${String(v).padStart(5, '0')}`, durability: { type: 'replicate', replicate: { replica: 3 } }, snapshot: { enable: false, factor: 1 }, id, cluster: cluster.id, blockinfo: {} },
+      Bricks: bricks,
+      GlusterVolumeOptions: [],
+      Pending: { Id: '' },
+    };
+    cluster.volumes.push(id);
+  }
+  for (const c of clusters) clusterE[c.id] = { Info: { id: c.id, nodes: c.nodes, volumes: c.volumes, block: false, file: true, blockvolumes: [] } };
+  return {
+    clusterentries: clusterE,
+    volumeentries: volumeE,
+    brickentries: brickE,
+    nodeentries: nodeE,
+    deviceentries: deviceE,
+    blockvolumeentries: {},
+    dbattributeentries: { DB_BRICK_HAS_SUBTYPE_FIELD: { Key: 'DB_BRICK_HAS_SUBTYPE_FIELD', Value: 'yes' } },
+    pendingoperations: {},
+  };
+}
+
+export const BUSY_POOL: BigPoolShape = { clusters: 2, nodesPerCluster: 50, devicesPerNode: 10, volumes: 10000, deviceGiB: 1000 };

@@ -1,0 +1,62 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+
+export interface Polled<T> {
+  data?: T;
+  error?: unknown;
+  loading: boolean;
+  /** When the last successful load finished (ms). */
+  at?: number;
+  refresh: () => void;
+}
+
+/**
+ * Loads now and again every `intervalMs` while the tab is visible (0: once). Keeps the last good
+ * data while a refresh runs or fails, so live views never flash empty.
+ */
+export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unknown[] = []): Polled<T> {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean; at?: number }>({ loading: true });
+  const seq = useRef(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const run = useCallback(() => {
+    const mine = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    loadRef.current().then(
+      (data) => mine === seq.current && setState({ data, loading: false, at: Date.now() }),
+      (error: unknown) => mine === seq.current && setState((s) => ({ ...s, error, loading: false })),
+    );
+  }, []);
+  useEffect(() => {
+    run();
+    if (!intervalMs) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') run();
+    }, intervalMs);
+    return () => {
+      clearInterval(timer);
+      seq.current++;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return { ...state, refresh: run };
+}
+
+/** `value`, updated only after it has been stable for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+/** Re-renders every `ms` (relative times). */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
