@@ -53,25 +53,20 @@ export async function signIn(page: Page, role: 'admin' | 'user', key: string): P
 export async function measurePoolFirstPaint(page: Page, baseUrl: string, key: string, nodes: number): Promise<number> {
   await page.goto(`${baseUrl}/ui/pool`);
   await page.getByLabel('Admin key').fill(key);
-  return page.evaluate(
-    (expected) =>
-      new Promise<number>((resolve, reject) => {
-        const t0 = performance.now();
-        const timeout = setTimeout(() => reject(new Error(`pool did not paint ${expected} nodes in 30 s`)), 30000);
-        const check = () => {
-          if (document.querySelectorAll('[data-node]').length >= expected) {
-            // The next frame is the one that shows them.
-            requestAnimationFrame(() => {
-              clearTimeout(timeout);
-              resolve(performance.now() - t0);
-            });
-          } else requestAnimationFrame(check);
-        };
-        (document.querySelector('button[type=submit]') as HTMLButtonElement).click();
-        requestAnimationFrame(check);
-      }),
-    nodes,
-  );
+  // A string, so no transpiler helper (esbuild's __name) leaks into the page.
+  return page.evaluate(`new Promise((resolve, reject) => {
+    const expected = ${nodes};
+    const t0 = performance.now();
+    const timeout = setTimeout(() => reject(new Error('pool did not paint ' + expected + ' nodes in 30 s')), 30000);
+    const check = () => {
+      if (document.querySelectorAll('[data-node]').length >= expected) {
+        // The next frame is the one that shows them.
+        requestAnimationFrame(() => { clearTimeout(timeout); resolve(performance.now() - t0); });
+      } else requestAnimationFrame(check);
+    };
+    document.querySelector('button[type=submit]').click();
+    requestAnimationFrame(check);
+  })`);
 }
 
 // ------------------------------------------------------------------------------------ big pool

@@ -23,6 +23,7 @@ import { dbRoutes } from './api/db.js';
 import { openapiRoutes } from './api/openapi.js';
 import { stateRoutes } from './api/state.js';
 import { uiRoutes } from './api/ui.js';
+import { poolRoutes } from './api/pool.js';
 import { evictBrick } from './volumes/evict.js';
 import { prepareRecovery, recoverAtStart, recoverOperations } from './operations/recovery.js';
 import './topology/recovery.js';
@@ -35,6 +36,7 @@ export const ROUTES: RouteModule[] = [
   metricsRoutes,
   queueRoutes,
   clusterRoutes,
+  poolRoutes,
   nodeRoutes,
   deviceRoutes,
   volumeRoutes,

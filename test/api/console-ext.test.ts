@@ -123,3 +123,40 @@ describe('GET /operations/details', () => {
     expect(one.changes).toEqual(op.changes);
   });
 });
+
+describe('GET /pool', () => {
+  it('gives every device the numbers its Heketi route gives, plus brick counts and space held by running operations', async () => {
+    s = await startTestServer((c) => (c.glusterfs.mock.delayMs = 150));
+    expect((await s.get('/pool')).body).toEqual({ clusters: [] });
+    const cluster = (await s.post('/clusters', { file: true, block: false })).body.id as string;
+    const nodes = [await addNode(s, cluster, 1, 2), await addNode(s, cluster, 2), await addNode(s, cluster, 3)];
+    await s.post(`/nodes/${nodes[2]}/tags`, { change_type: 'set', tags: { rack: 'r7' } });
+    await createVolume(s, 10);
+    const pool = (await s.get('/pool')).body;
+    expect(pool.clusters).toHaveLength(1);
+    const c = pool.clusters[0];
+    expect(c).toMatchObject({ id: cluster, file: true, block: false, volumes: 1, blockvolumes: 0 });
+    expect(c.nodes.map((n: { id: string }) => n.id)).toEqual([...nodes].sort());
+    for (const n of c.nodes) {
+      const info = (await s.get(`/nodes/${n.id}`)).body;
+      expect(n).toMatchObject({ zone: info.zone, hostnames: info.hostnames, state: info.state, tags: info.tags ?? {} });
+      expect(n.devices).toHaveLength(info.devices.length);
+      for (const d of n.devices) {
+        const dev = info.devices.find((x: { id: string }) => x.id === d.id);
+        expect(d).toEqual({ id: dev.id, name: dev.name, state: dev.state, tags: dev.tags ?? {}, storage: dev.storage, reserved: 0, bricks: dev.bricks.length });
+      }
+    }
+    expect(c.nodes.find((n: { id: string }) => n.id === nodes[2]).tags).toEqual({ rack: 'r7' });
+
+    // While a create runs, its bricks' space shows as reserved on the devices it placed them on.
+    const r = await s.post('/volumes', { size: 5, durability: { type: 'replicate', replicate: { replica: 3 } } });
+    const during = (await s.get('/pool')).body.clusters[0].nodes.flatMap((n: { devices: { reserved: number; storage: { used: number } }[] }) => n.devices);
+    const held = during.filter((d: { reserved: number }) => d.reserved > 0);
+    expect(held).toHaveLength(3);
+    for (const d of held) expect(d.reserved).toBeGreaterThanOrEqual(5 * 1024 * 1024);
+    await s.wait(r.headers.location);
+    const after = (await s.get('/pool')).body;
+    expect(after.clusters[0].volumes).toBe(2);
+    expect(after.clusters[0].nodes.flatMap((n: { devices: { reserved: number }[] }) => n.devices).every((d: { reserved: number }) => d.reserved === 0)).toBe(true);
+  });
+});
