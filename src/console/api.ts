@@ -3,6 +3,7 @@
  * WebCrypto). Views call these functions and get view models; nothing else touches the network.
  */
 import { ApiError, HeketiClient } from './client-shim.js';
+import { naturalCompare } from './format.js';
 
 export { ApiError };
 
@@ -14,13 +15,18 @@ export interface Session {
   role: Role;
   /** Origin of the server (the page's own). */
   server: string;
+  /** The pool read while signing in, handed to the first Pool load (saves a round trip). */
+  firstPool?: PoolWire;
 }
 
 /** Signs in by asking for something the role may read: a wrong key answers 401. */
 export async function signIn(role: Role, key: string, server = location.origin): Promise<Session> {
   const client = new HeketiClient({ server, user: role, key, pollMs: 250 });
-  await client.json('GET', role === 'admin' ? '/clusters' : '/volumes');
-  return { client, role, server };
+  if (role === 'user') {
+    await client.json('GET', '/volumes');
+    return { client, role, server };
+  }
+  return { client, role, server, firstPool: await client.json<PoolWire>('GET', '/pool') };
 }
 
 /** A short, human message for any failure of a call. */
@@ -35,11 +41,6 @@ export function errorMessage(e: unknown): string {
 
 // ------------------------------------------------------------------------------------ wire types
 
-interface Storage {
-  total: number;
-  free: number;
-  used: number;
-}
 interface BrickInfo {
   id: string;
   path: string;
@@ -48,30 +49,24 @@ interface BrickInfo {
   volume: string;
   size: number;
 }
-interface DeviceInfo {
-  name: string;
-  tags?: Record<string, string>;
-  storage: Storage;
-  id: string;
-  state: State;
-  bricks: BrickInfo[];
-}
-interface NodeInfo {
-  zone: number;
-  hostnames: { manage: string[]; storage: string[] };
-  cluster: string;
-  tags?: Record<string, string>;
-  id: string;
-  state: State;
-  devices: DeviceInfo[];
-}
-interface ClusterInfo {
-  id: string;
-  nodes: string[];
-  volumes: string[];
-  block: boolean;
-  file: boolean;
-  blockvolumes: string[];
+
+/** GET /pool (Brickyard extension): the whole pool without brick lists. */
+interface PoolWire {
+  clusters: {
+    id: string;
+    file: boolean;
+    block: boolean;
+    volumes: number;
+    blockvolumes: number;
+    nodes: {
+      id: string;
+      zone: number;
+      hostnames: { manage: string[]; storage: string[] };
+      state: State;
+      tags: Record<string, string>;
+      devices: { id: string; name: string; state: State; tags: Record<string, string>; storage: { total: number; free: number; used: number }; reserved: number; bricks: number }[];
+    }[];
+  }[];
 }
 export interface Durability {
   type: 'none' | 'replicate' | 'disperse';
@@ -165,35 +160,20 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R
   return out;
 }
 
-export function buildPool(clusters: ClusterInfo[], nodes: NodeInfo[]): Pool {
+export function buildPool(wire: PoolWire): Pool {
   const pool: Pool = { ...zero(), clusters: [], nodes: 0, devices: 0, volumes: 0, nodeById: new Map(), deviceById: new Map() };
-  const byCluster = new Map<string, NodeInfo[]>();
-  for (const n of nodes) byCluster.set(n.cluster, [...(byCluster.get(n.cluster) ?? []), n]);
-  for (const c of clusters) {
-    const visible = new Set(c.volumes);
-    const cluster: PoolCluster = { ...zero(), id: c.id, block: c.block, file: c.file, volumes: c.volumes.length, zones: [], nodeCount: 0, deviceCount: 0 };
+  for (const c of wire.clusters) {
+    const cluster: PoolCluster = { ...zero(), id: c.id, block: c.block, file: c.file, volumes: c.volumes, zones: [], nodeCount: 0, deviceCount: 0 };
     const zones = new Map<number, PoolZone>();
-    for (const n of byCluster.get(c.id) ?? []) {
-      const node: PoolNode = {
-        ...zero(),
-        id: n.id,
-        cluster: c.id,
-        zone: n.zone,
-        manage: n.hostnames.manage[0] ?? '',
-        storage: n.hostnames.storage[0] ?? '',
-        state: n.state,
-        tags: n.tags ?? {},
-        devices: [],
-      };
+    for (const n of c.nodes) {
+      const node: PoolNode = { ...zero(), id: n.id, cluster: c.id, zone: n.zone, manage: n.hostnames.manage[0] ?? '', storage: n.hostnames.storage[0] ?? '', state: n.state, tags: n.tags, devices: [] };
       for (const d of n.devices) {
-        // Bricks of a volume the cluster does not list yet belong to a create still running.
-        const reserved = d.bricks.filter((b) => !visible.has(b.volume)).reduce((sum, b) => sum + b.size, 0);
-        const device: PoolDevice = { ...d.storage, reserved: Math.min(reserved, d.storage.used), id: d.id, name: d.name, state: d.state, tags: d.tags ?? {}, bricks: d.bricks.length };
+        const device: PoolDevice = { ...d.storage, reserved: d.reserved, id: d.id, name: d.name, state: d.state, tags: d.tags, bricks: d.bricks };
         node.devices.push(device);
         add(node, device);
         pool.deviceById.set(d.id, { ...device, node: n.id });
       }
-      node.devices.sort((a, b) => a.name.localeCompare(b.name));
+      node.devices.sort((a, b) => naturalCompare(a.name, b.name));
       pool.nodeById.set(n.id, node);
       let zone = zones.get(n.zone);
       if (!zone) zones.set(n.zone, (zone = { ...zero(), zone: n.zone, nodes: [] }));
@@ -204,7 +184,7 @@ export function buildPool(clusters: ClusterInfo[], nodes: NodeInfo[]): Pool {
       cluster.deviceCount += node.devices.length;
     }
     cluster.zones = [...zones.values()].sort((a, b) => a.zone - b.zone);
-    for (const z of cluster.zones) z.nodes.sort((a, b) => a.manage.localeCompare(b.manage, undefined, { numeric: true }));
+    for (const z of cluster.zones) z.nodes.sort((a, b) => naturalCompare(a.manage, b.manage));
     pool.clusters.push(cluster);
     add(pool, cluster);
     pool.nodes += cluster.nodeCount;
@@ -215,14 +195,9 @@ export function buildPool(clusters: ClusterInfo[], nodes: NodeInfo[]): Pool {
 }
 
 export async function loadPool(s: Session): Promise<Pool> {
-  const { clusters: ids } = await s.client.json<{ clusters: string[] }>('GET', '/clusters');
-  const clusters = await mapLimit(ids, 6, (id) => s.client.json<ClusterInfo>('GET', `/clusters/${id}`));
-  const nodes = await mapLimit(
-    clusters.flatMap((c) => c.nodes),
-    6,
-    (id) => s.client.json<NodeInfo>('GET', `/nodes/${id}`),
-  );
-  return buildPool(clusters, nodes);
+  const first = s.firstPool;
+  s.firstPool = undefined;
+  return buildPool(first ?? (await s.client.json<PoolWire>('GET', '/pool')));
 }
 
 /** Largest volume (GiB) of each durability that a create could get now, per cluster. */
@@ -302,7 +277,7 @@ export async function loadVolumes(s: Session, q: VolumeQuery): Promise<VolumePag
   rows = rows.sort((a, b) => {
     const x = key(a);
     const y = key(b);
-    const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true });
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : naturalCompare(String(x), String(y));
     return q.desc ? -c : c;
   });
   return { total: rows.length, rows: rows.slice(q.offset, q.offset + q.limit) };

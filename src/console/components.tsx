@@ -11,7 +11,7 @@ export function CapacityBar({ c, size = 'md', label }: { c: Capacity; size?: 'sm
   const text = `${label ? `${label}: ` : ''}${kib(c.used)} used (${pct(c.used, c.total)})${c.reserved > 0 ? `, ${kib(c.reserved)} reserved by operations in flight` : ''}, ${kib(c.free)} free of ${kib(c.total)}`;
   const level = c.total > 0 && c.used / c.total >= 0.9 ? 'crit' : c.total > 0 && c.used / c.total >= 0.75 ? 'warn' : 'ok';
   return (
-    <div class={`bar bar-${size} bar-${level}`} role="img" aria-label={text} title={text}>
+    <div class={`bar bar-${size} bar-${level}`} role="img" aria-label={text}>
       <span class="bar-used" style={{ width: w(committed) }} />
       {c.reserved > 0 && <span class="bar-reserved" style={{ width: w(c.reserved) }} />}
     </div>
@@ -81,7 +81,7 @@ export function Empty({ title, children, icon = 'empty' }: { title: string; chil
 
 export function ErrorNote({ error, onRetry }: { error: string; onRetry?: () => void }) {
   return (
-    <div class="note note-error" role="alert">
+    <div class="note note-error note-row" role="alert">
       <span>{error}</span>
       {onRetry ? (
         <button type="button" class="btn btn-ghost btn-sm" onClick={onRetry}>

@@ -60,3 +60,27 @@ export function useNow(ms = 1000): number {
   }, [ms]);
   return now;
 }
+
+/**
+ * True once the element has come within `margin` of the viewport (and stays true): big lists
+ * render their details only where the operator looks, so 1,000 devices paint in one frame.
+ */
+export function useSeen(ref: { current: Element | null }, initially: boolean, margin = '600px'): boolean {
+  const [seen, setSeen] = useState(initially);
+  useEffect(() => {
+    const el = ref.current;
+    if (seen || !el || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          setSeen(true);
+          io.disconnect();
+        }
+      },
+      { rootMargin: margin },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [seen]);
+  return seen;
+}

@@ -1,8 +1,8 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useMemo, useRef, useState } from 'preact/hooks';
 import { errorMessage, loadCapacity, loadPool, type Pool, type PoolCluster, type PoolDevice, type PoolNode, type Session, type Target } from '../api.js';
 import { AdminOnly, CapacityBar, CapacityLegend, Empty, ErrorNote, Loading, PageHead, Stat, StateBadge, Tags } from '../components.js';
 import { count, gib, kib, pct, plural, shortId } from '../format.js';
-import { usePoll } from '../hooks.js';
+import { usePoll, useSeen } from '../hooks.js';
 import { ActionDialog } from './actions.js';
 
 type Filter = 'all' | 'attention';
@@ -63,8 +63,8 @@ function PoolAdmin({ session }: { session: Session }) {
               ))}
             </fieldset>
           </div>
-          {p.clusters.map((c) => (
-            <ClusterSection key={c.id} cluster={c} query={query} filter={filter} onAct={(target, node, device) => setActing({ target, node, device })} />
+          {p.clusters.map((c, i) => (
+            <ClusterSection key={c.id} cluster={c} query={query} filter={filter} eager={i === 0} onAct={(target, node, device) => setActing({ target, node, device })} />
           ))}
         </>
       )}
@@ -159,7 +159,7 @@ function matches(n: PoolNode, q: string): boolean {
   return hay.some((h) => h.toLowerCase().includes(q));
 }
 
-function ClusterSection({ cluster: c, query, filter, onAct }: { cluster: PoolCluster; query: string; filter: Filter; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void }) {
+function ClusterSection({ cluster: c, query, filter, eager, onAct }: { cluster: PoolCluster; query: string; filter: Filter; eager: boolean; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void }) {
   const q = query.trim().toLowerCase();
   const zones = useMemo(
     () =>
@@ -188,7 +188,7 @@ function ClusterSection({ cluster: c, query, filter, onAct }: { cluster: PoolClu
       </header>
       {c.zones.length === 0 ? <Empty title="No nodes in this cluster" /> : null}
       {c.zones.length > 0 && zones.length === 0 ? <p class="muted pad">No node matches the filter.</p> : null}
-      {zones.map((z) => (
+      {zones.map((z, zi) => (
         <div class="zone" key={z.zone}>
           <div class="zone-head">
             <h3>Zone {z.zone}</h3>
@@ -198,8 +198,8 @@ function ClusterSection({ cluster: c, query, filter, onAct }: { cluster: PoolClu
             <CapacityBar c={z} size="sm" label={`Zone ${z.zone}`} />
           </div>
           <div class="nodes">
-            {z.shown.map((n) => (
-              <NodeCard key={n.id} node={n} onAct={onAct} />
+            {z.shown.map((n, i) => (
+              <NodeCard key={n.id} node={n} onAct={onAct} eager={eager && zi === 0 && i < EAGER_CARDS} />
             ))}
           </div>
         </div>
@@ -208,9 +208,14 @@ function ClusterSection({ cluster: c, query, filter, onAct }: { cluster: PoolClu
   );
 }
 
-function NodeCard({ node: n, onAct }: { node: PoolNode; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void }) {
+/** Node cards whose devices render at once (the first screen); the others when scrolled near. */
+const EAGER_CARDS = 8;
+
+function NodeCard({ node: n, onAct, eager }: { node: PoolNode; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void; eager: boolean }) {
+  const ref = useRef<HTMLElement>(null);
+  const seen = useSeen(ref, eager);
   return (
-    <article class={`node node-${n.state}`} aria-label={`Node ${n.manage}`} data-node={n.id}>
+    <article ref={ref} class={`node node-${n.state}`} aria-label={`Node ${n.manage}`} data-node={n.id}>
       <header class="node-head">
         <div class="node-name">
           <strong>{n.manage}</strong>
@@ -230,6 +235,8 @@ function NodeCard({ node: n, onAct }: { node: PoolNode; onAct: (t: Target, n: Po
       </div>
       {n.devices.length === 0 ? (
         <p class="muted small">No devices</p>
+      ) : !seen ? (
+        <p class="devices-later muted small">{plural(n.devices.length, 'device')}</p>
       ) : (
         <ul class="devices">
           {n.devices.map((d) => (
