@@ -61,7 +61,7 @@ export async function measurePoolFirstPaint(page: Page, baseUrl: string, key: st
     const check = () => {
       if (document.querySelectorAll('[data-node]').length >= expected) {
         // The next frame is the one that shows them.
-        requestAnimationFrame(() => { clearTimeout(timeout); resolve(performance.now() - t0); });
+        requestAnimationFrame(() => { clearTimeout(timeout); console.log('t0', t0, 'painted', performance.now()); resolve(performance.now() - t0); });
       } else requestAnimationFrame(check);
     };
     document.querySelector('button[type=submit]').click();
@@ -89,7 +89,14 @@ export interface BigPoolShape {
 export function bigPoolDump(shape: BigPoolShape): Record<string, unknown> {
   const clusterE: Record<string, unknown> = {};
   const nodeE: Record<string, unknown> = {};
-  const deviceE: Record<string, { Info: { storage: { total: number; free: number; used: number } }; Bricks: string[] } & Record<string, unknown>> = {};
+  interface DeviceEntry {
+    State: string;
+    Info: { name: string; storage: { total: number; free: number; used: number }; id: string };
+    Bricks: string[];
+    NodeId: string;
+    ExtentSize: number;
+  }
+  const deviceE: Record<string, DeviceEntry> = {};
   const volumeE: Record<string, unknown> = {};
   const brickE: Record<string, unknown> = {};
   const clusters: { id: string; nodes: string[]; volumes: string[]; devices: string[][] }[] = [];

@@ -388,6 +388,7 @@ export interface PlannedMove {
   from: { node: string; device: string };
   to?: { node: string; device: string };
   reason?: string;
+  reasons?: string[];
 }
 export interface RemovalPlan {
   feasible: boolean;

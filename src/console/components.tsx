@@ -8,7 +8,7 @@ import { Icon } from './icons.js';
 export function CapacityBar({ c, size = 'md', label }: { c: Capacity; size?: 'sm' | 'md' | 'lg'; label?: string }) {
   const committed = Math.max(0, c.used - c.reserved);
   const w = (n: number) => (c.total > 0 ? `${(n / c.total) * 100}%` : '0%');
-  const text = `${label ? `${label}: ` : ''}${kib(c.used)} used (${pct(c.used, c.total)})${c.reserved > 0 ? `, ${kib(c.reserved)} reserved by operations in flight` : ''}, ${kib(c.free)} free of ${kib(c.total)}`;
+  const text = `${label ? `${label}: ` : ''}${kib(c.used)} used (${pct(c.used, c.total)})${c.reserved > 0 ? `, ${kib(c.reserved)} of it reserved by operations not finished yet` : ''}, ${kib(c.free)} free of ${kib(c.total)}`;
   const level = c.total > 0 && c.used / c.total >= 0.9 ? 'crit' : c.total > 0 && c.used / c.total >= 0.75 ? 'warn' : 'ok';
   return (
     <div class={`bar bar-${size} bar-${level}`} role="img" aria-label={text}>
@@ -26,7 +26,7 @@ export function CapacityLegend({ c }: { c: Capacity }) {
         <dd>{kib(c.used - c.reserved)}</dd>
       </div>
       <div>
-        <dt><i class="swatch swatch-reserved" />In flight</dt>
+        <dt title="Held by operations not finished yet"><i class="swatch swatch-reserved" />Reserved</dt>
         <dd>{kib(c.reserved)}</dd>
       </div>
       <div>

@@ -94,7 +94,9 @@ export interface PlannedMove {
   from: { node: string; device: string };
   /** Where the brick would go; absent when no device can take it (see `reason`). */
   to?: { node: string; device: string };
+  /** Why no device can take it: the allocator's error, and what excluded each device. */
   reason?: string;
+  reasons?: string[];
 }
 
 export interface RemovalPlan {
@@ -128,7 +130,10 @@ export function planRemoval(ctx: AppContext, clusterId: string, deviceIds: Set<s
       const move: PlannedMove = { brick: old.id, volume: v.id, volume_name: v.name, size: old.size, from: { node: old.node_id, device: old.device_id } };
       const r = findReplacement(ctx, cluster, v, old, setMembers(ctx, v, bricks, old));
       if ('error' in r) move.reason = r.error;
-      else if (!r.ok) move.reason = [r.failure.error, ...r.failure.reasons].join('; ');
+      else if (!r.ok) {
+        move.reason = r.failure.error;
+        move.reasons = r.failure.reasons;
+      }
       else {
         move.to = { node: r.brick.nodeId, device: r.brick.deviceId };
         location.set(old.id, { node_id: r.brick.nodeId, device_id: r.brick.deviceId });

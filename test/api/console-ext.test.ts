@@ -75,7 +75,7 @@ describe('GET /devices/{id}/remove-plan and /nodes/{id}/remove-plan', () => {
     expect(plan.body.moves[0]).toMatchObject({ volume, from: { node: nodes[1] } });
     expect(plan.body.moves[0].to).toBeUndefined();
     expect(plan.body.moves[0].reason).toMatch(/No Replacement was found/);
-    expect(plan.body.moves[0].reason).toMatch(/already used by the brick's set/);
+    expect(plan.body.moves[0].reasons.join('\n')).toMatch(/already used by the brick's set/);
   });
 
   it('plans each move with the space earlier moves took', async () => {
@@ -86,11 +86,11 @@ describe('GET /devices/{id}/remove-plan and /nodes/{id}/remove-plan', () => {
     await createVolume(s, 300);
     await createVolume(s, 300);
     await addNode(s, cluster, 4);
-    const plan = (await s.get(`/nodes/${nodes[0]}/remove-plan`)).body as { feasible: boolean; moves: { to?: unknown; reason?: string }[] };
+    const plan = (await s.get(`/nodes/${nodes[0]}/remove-plan`)).body as { feasible: boolean; moves: { to?: unknown; reason?: string; reasons?: string[] }[] };
     expect(plan.moves).toHaveLength(2);
     expect(plan.moves.filter((m) => m.to)).toHaveLength(1);
     expect(plan.feasible).toBe(false);
-    expect(plan.moves.find((m) => !m.to)!.reason).toMatch(/KiB free, needs/);
+    expect(plan.moves.find((m) => !m.to)!.reasons!.join('\n')).toMatch(/KiB free, needs/);
   });
 
   it('answers 404 for unknown ids', async () => {

@@ -186,7 +186,25 @@ function MovePlan({ plan, pool, error }: { plan?: RemovalPlan; pool: Pool; error
                 <td>{m.volume_name}</td>
                 <td>{kib(m.size)}</td>
                 <td>{where(m.from)}</td>
-                <td>{m.to ? where(m.to) : <span class="text-crit">{m.reason}</span>}</td>
+                <td>
+                  {m.to ? (
+                    where(m.to)
+                  ) : (
+                    <>
+                      <span class="text-crit">{m.reason}</span>
+                      {m.reasons && m.reasons.length > 0 ? (
+                        <details class="why">
+                          <summary>Why, per device ({m.reasons.length})</summary>
+                          <ul class="reasons">
+                            {m.reasons.map((r, i) => (
+                              <li key={i}>{r}</li>
+                            ))}
+                          </ul>
+                        </details>
+                      ) : null}
+                    </>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
