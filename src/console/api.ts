@@ -283,8 +283,15 @@ export async function loadVolumes(s: Session, q: VolumeQuery): Promise<VolumePag
   return { total: rows.length, rows: rows.slice(q.offset, q.offset + q.limit) };
 }
 
-export function loadVolume(s: Session, id: string): Promise<VolumeInfo> {
-  return s.client.json<VolumeInfo>('GET', `/volumes/${id}`);
+export interface VolumeWithSets {
+  volume: VolumeInfo;
+  /** Brick ids per replica/disperse set, in gluster order (GET /volumes/{id}/sets). */
+  sets: string[][];
+}
+
+export async function loadVolume(s: Session, id: string): Promise<VolumeWithSets> {
+  const [volume, { sets }] = await Promise.all([s.client.json<VolumeInfo>('GET', `/volumes/${id}`), s.client.json<{ sets: string[][] }>('GET', `/volumes/${id}/sets`)]);
+  return { volume, sets };
 }
 
 // ------------------------------------------------------------------------------------ create

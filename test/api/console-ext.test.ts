@@ -17,7 +17,7 @@ async function addNode(srv: TestServer, cluster: string, i: number, devices = 1)
 
 async function createVolume(srv: TestServer, size = 1): Promise<string> {
   const r = await srv.post('/volumes', { size, durability: { type: 'replicate', replicate: { replica: 3 } } });
-  expect(r.status).toBe(202);
+  expect(r.status, r.text).toBe(202);
   const done = await srv.wait(r.headers.location);
   expect(done.status).toBe(303);
   return done.headers.location.split('/').pop()!;
@@ -158,5 +158,27 @@ describe('GET /pool', () => {
     const after = (await s.get('/pool')).body;
     expect(after.clusters[0].volumes).toBe(2);
     expect(after.clusters[0].nodes.flatMap((n: { devices: { reserved: number }[] }) => n.devices).every((d: { reserved: number }) => d.reserved === 0)).toBe(true);
+  });
+});
+
+describe('GET /volumes/{id}/sets', () => {
+  it('groups the bricks into their replica sets in gluster order', async () => {
+    s = await startTestServer();
+    const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
+    for (let i = 1; i <= 3; i++) await addNode(s, cluster, i, 2);
+    // A 1 GiB brick limit makes a 4 GiB replica-3 volume four sets.
+    s.config.glusterfs.brickMaxSizeGb = 1;
+    const id = await createVolume(s, 4);
+    const info = (await s.get(`/volumes/${id}`)).body as { bricks: { id: string; node: string }[] };
+    const { sets } = (await s.get(`/volumes/${id}/sets`)).body as { sets: string[][] };
+    expect(sets).toHaveLength(4);
+    expect(sets.flat().sort()).toEqual(info.bricks.map((b) => b.id).sort());
+    const nodeOf = new Map(info.bricks.map((b) => [b.id, b.node]));
+    for (const set of sets) expect(new Set(set.map((b) => nodeOf.get(b))).size).toBe(3);
+    // The order gluster was given: the volume's brick list in the mock's gluster state.
+    const gluster = Object.values(s.runner.snapshot().pool.volumes)[0] as { bricks: string[] };
+    const pathOf = new Map(info.bricks.map((b) => [b.id, (b as unknown as { path: string }).path]));
+    expect(sets.flat().map((b) => pathOf.get(b))).toEqual(gluster.bricks.map((hp) => hp.slice(hp.indexOf(':') + 1)));
+    expect((await s.get('/volumes/0123456789abcdef0123456789abcdef/sets')).status).toBe(404);
   });
 });

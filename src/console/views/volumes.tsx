@@ -189,7 +189,7 @@ export function VolumeDetail({ session, id }: { session: Session; id: string }) 
       </>
     );
   }
-  const [v, pool] = vol.data;
+  const [{ volume: v, sets }, pool] = vol.data;
   return (
     <>
       <nav class="crumbs" aria-label="Breadcrumb">
@@ -236,7 +236,7 @@ export function VolumeDetail({ session, id }: { session: Session; id: string }) 
           </div>
         ) : null}
       </section>
-      <BrickMap volume={v} pool={pool} />
+      <BrickMap volume={v} sets={sets} pool={pool} />
     </>
   );
 }
@@ -248,11 +248,10 @@ function setSizeOf(v: VolumeInfo): number {
   return 1;
 }
 
-export function BrickMap({ volume: v, pool }: { volume: VolumeInfo; pool: Pool }) {
+export function BrickMap({ volume: v, sets: setIds, pool }: { volume: VolumeInfo; sets: string[][]; pool: Pool }) {
   const per = setSizeOf(v);
-  // Bricks come in set order when the server gives a position; Heketi's info lists them by id.
-  const sets: VolumeInfo['bricks'][] = [];
-  for (let i = 0; i < v.bricks.length; i += per) sets.push(v.bricks.slice(i, i + per));
+  const byId = new Map(v.bricks.map((b) => [b.id, b]));
+  const sets = setIds.map((ids) => ids.map((id) => byId.get(id)).filter((b): b is VolumeInfo['bricks'][number] => b !== undefined));
   const zonesUsed = (set: VolumeInfo['bricks']) => new Set(set.map((b) => pool.nodeById.get(b.node)?.zone)).size;
   return (
     <section aria-labelledby="bricks-title">
