@@ -15,6 +15,7 @@ import { placeVolume } from '../src/allocator/place.js';
 import type { AllocCluster } from '../src/allocator/types.js';
 import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
+import { runConsoleBench } from './console.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
@@ -206,7 +207,10 @@ async function main(): Promise<void> {
   const p = placementBenchmark();
   results.push(['placement, 1000 nodes x 10 devices (ms/volume)', fmt(p.ms, 2), '-', '-', `${p.bricks} bricks/volume`]);
 
-  // (e) end-to-end create latency on the real lab, when it is up.
+  // (e) the web console's first paint of the Pool in chromium, on 100 nodes x 10 devices.
+  for (const r of await runConsoleBench()) results.push(r);
+
+  // (f) end-to-end create latency on the real lab, when it is up.
   const e2e = await runE2eLatency();
   for (const r of e2e) results.push(r);
 
