@@ -53,12 +53,18 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
             The key heketi-cli uses (jwt.{role}.key). It stays in this tab's memory; every request is signed here and the key is never sent.
           </span>
         </label>
+        {!window.isSecureContext ? (
+          <div class="note note-warn" role="alert">
+            This page is not a secure context, so the browser offers no WebCrypto to sign requests with. Open the console over https://
+            (enable_tls or a TLS proxy) or through localhost (ssh -L 8080:127.0.0.1:8080).
+          </div>
+        ) : null}
         {error ? (
           <div class="note note-error" role="alert">
             {error}
           </div>
         ) : null}
-        <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
+        <button type="submit" class="btn btn-primary btn-block" disabled={busy || !window.isSecureContext}>
           {busy ? <Spinner label="Signing in" /> : null}
           Sign in
         </button>
