@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import logo from './favicon.svg';
 import { loadOperations, type Session } from './api.js';
 import { usePoll } from './hooks.js';
@@ -43,6 +43,12 @@ function Shell({ session, route, onSignOut }: { session: Session; route: Route; 
   const admin = session.role === 'admin';
   const ops = usePoll(() => (admin ? loadOperations(session).then((o) => o.summary) : Promise.resolve(undefined)), 4000, [session]);
   const attention = ops.data ? ops.data.failed + ops.data.stale : 0;
+  // After a navigation, keyboard and screen-reader users land on the new page's content.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else document.getElementById('main')?.focus({ preventScroll: true });
+  }, [route]);
   const active = route.view === 'volume' ? 'volumes' : route.view;
   return (
     <div class="shell" onClick={onLinkClick}>
