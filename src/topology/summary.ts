@@ -1,6 +1,6 @@
 import type { DB } from '../store/db.js';
 import { stmt } from '../store/stmt.js';
-import { parseTags, type EntityState } from '../store/topology.js';
+import { parseTags, type ClusterRow, type DeviceRow, type EntityState, type NodeRow } from '../store/topology.js';
 
 /**
  * The whole pool in one answer for dashboards (Brickyard's `GET /pool`): clusters → nodes →
@@ -35,34 +35,10 @@ export interface PoolSummaryCluster {
   nodes: PoolSummaryNode[];
 }
 
-interface ClusterR {
-  id: string;
-  file: number;
-  block: number;
-  volumes: number;
-  blockvolumes: number;
-}
-interface NodeR {
-  id: string;
-  cluster_id: string;
-  zone: number;
-  manage_hostname: string;
-  storage_hostname: string;
-  state: EntityState;
-  tags: string;
-}
-interface DeviceR {
-  id: string;
-  node_id: string;
-  name: string;
-  state: EntityState;
-  tags: string;
-  total: number;
-  free: number;
-  used: number;
-  bricks: number;
-  reserved: number;
-}
+// Only the columns the summary reads, typed from the store's rows.
+type ClusterR = Pick<ClusterRow, 'id' | 'file' | 'block'> & { volumes: number; blockvolumes: number };
+type NodeR = Pick<NodeRow, 'id' | 'cluster_id' | 'zone' | 'manage_hostname' | 'storage_hostname' | 'state' | 'tags'>;
+type DeviceR = Pick<DeviceRow, 'id' | 'node_id' | 'name' | 'state' | 'tags' | 'total' | 'free' | 'used'> & { bricks: number; reserved: number };
 
 export function poolSummary(db: DB): { clusters: PoolSummaryCluster[] } {
   return db.transaction(() => {

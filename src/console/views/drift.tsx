@@ -110,13 +110,7 @@ function Drift({ session }: { session: Session }) {
             <p class="muted">Nothing the repair may fix safely: the differences above need a person (the repair only removes leftovers with Brickyard/Heketi names that the database does not know).</p>
           ) : (
             <>
-              <ol class="fixes">
-                {preview.fixes.map((f, i) => (
-                  <li key={i} class="mono small">
-                    {f}
-                  </li>
-                ))}
-              </ol>
+              <FixList fixes={preview.fixes} />
               <button type="button" class="btn btn-danger" onClick={() => (setUnderstood(false), setConfirming(true))}>
                 Apply {plural(preview.fixes.length, 'fix', 'fixes')}…
               </button>
@@ -141,13 +135,7 @@ function Drift({ session }: { session: Session }) {
           }
         >
           <p>These commands run on the nodes and delete what they name. They cannot be undone.</p>
-          <ol class="fixes">
-            {preview.fixes.map((f, i) => (
-              <li key={i} class="mono small">
-                {f}
-              </li>
-            ))}
-          </ol>
+          <FixList fixes={preview.fixes} />
           <label class="check">
             <input type="checkbox" checked={understood} onChange={(e) => setUnderstood((e.target as HTMLInputElement).checked)} />
             I understand these leftovers will be deleted from the nodes
@@ -155,5 +143,17 @@ function Drift({ session }: { session: Session }) {
         </Dialog>
       ) : null}
     </>
+  );
+}
+
+function FixList({ fixes }: { fixes: string[] }) {
+  return (
+    <ol class="fixes">
+      {fixes.map((f, i) => (
+        <li key={i} class="mono small">
+          {f}
+        </li>
+      ))}
+    </ol>
   );
 }
