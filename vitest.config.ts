@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/api/**/*.test.ts', 'test/browser/**/*.test.ts'],
-    // The console is built once before any test: the browser tests load it, GET /ui serves it.
+    include: ['test/unit/**/*.test.ts', 'test/api/**/*.test.ts'],
+    // GET /ui serves the built console: build it once before any test.
     globalSetup: ['test/browser/build-console.ts'],
     testTimeout: 30000,
     hookTimeout: 30000,
