@@ -197,7 +197,7 @@ export function VolumeDetail({ session, id }: { session: Session; id: string }) 
       </nav>
       <PageHead title={v.name} sub={`${gib(v.size)} · ${durabilityLabel(v.durability)}${v.block ? ' · block hosting' : ''}`} actions={<Freshness at={vol.at} error={vol.error} />} />
       <section class="card detail-grid">
-        <div>
+        <div class="span-2">
           <div class="stat-label">Mount</div>
           <div class="mount">
             <code data-testid="mount">{v.mount.glusterfs.device}</code>
