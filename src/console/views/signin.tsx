@@ -38,6 +38,8 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
             </label>
           ))}
         </fieldset>
+        {/* For password managers: the key belongs to the JWT issuer name. */}
+        <input type="text" name="username" autoComplete="username" value={role} readOnly hidden />
         <label class="field">
           <span class="field-label">{role === 'admin' ? 'Admin key' : 'User key'}</span>
           <input
