@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import type { Config } from './config.js';
-import { openDatabase, type DB } from './store/db.js';
+import type { DB } from './store/db.js';
 import type { CommandRunner } from './gluster/executor.js';
-import { NodeOps } from './gluster/nodeops.js';
-import { MockRunner } from './gluster/mock.js';
-import { SshRunner } from './gluster/ssh.js';
-import { KubectlRunner } from './gluster/kubectl.js';
-import { buildApp, pinoLevel, type AppContext, type RouteModule } from './api/server.js';
+import { closeContext, createContext, type AppContext } from './core/context.js';
+import { buildApp, type RouteModule } from './api/server.js';
 import { helloRoutes } from './api/hello.js';
 import { queueRoutes } from './api/queue.js';
 import { clusterRoutes } from './api/clusters.js';
@@ -25,7 +23,7 @@ import { stateRoutes } from './api/state.js';
 import { uiRoutes } from './api/ui.js';
 import { poolRoutes } from './api/pool.js';
 import { evictBrick } from './volumes/evict.js';
-import { prepareRecovery, recoverAtStart, recoverOperations } from './operations/recovery.js';
+import { prepareRecovery, recoverAtStart, recoverOperations } from './recovery/interrupted.js';
 import './topology/recovery.js';
 import './volumes/lifecycle.js';
 import './volumes/clone.js';
@@ -50,18 +48,6 @@ export const ROUTES: RouteModule[] = [
   uiRoutes(),
 ];
 
-export function createRunner(config: Config): CommandRunner {
-  const g = config.glusterfs;
-  switch (g.executor) {
-    case 'mock':
-      return new MockRunner({ stateFile: `${g.dbPath}.mock-nodes.json`, deviceSizeGb: g.mock.deviceSizeGb, delayMs: g.mock.delayMs });
-    case 'ssh':
-      return new SshRunner(g.sshexec);
-    case 'kubernetes':
-      return new KubectlRunner(g.kubeexec);
-  }
-}
-
 export interface Brickyard {
   app: FastifyInstance;
   ctx: AppContext;
@@ -71,38 +57,28 @@ export interface Brickyard {
 }
 
 export interface CreateOptions {
-  logger?: boolean | object;
+  /** Log JSON lines through pino (to `stream`, default stdout); the level is glusterfs.loglevel. */
+  logger?: boolean | (LoggerOptions & { stream?: DestinationStream });
   runner?: CommandRunner;
   db?: DB;
 }
 
-/** Opens the store, picks the executor, builds the HTTP app and starts crash recovery. */
+/**
+ * The composition root: builds the core context (store, executor, operation runner), wires the
+ * volume module's brick eviction and crash recovery into it, then builds the HTTP app over it.
+ */
 export async function createBrickyard(config: Config, opts: CreateOptions = {}): Promise<Brickyard> {
-  const db = opts.db ?? openDatabase(config.glusterfs.dbPath);
-  const runner = opts.runner ?? createRunner(config);
-  const https = config.enableTls ? { key: readFileSync(config.keyFile), cert: readFileSync(config.certFile) } : undefined;
-  const { app, ctx } = await buildApp({
-    ctx: {
-      config,
-      db,
-      runner,
-      nodeOps: new NodeOps(runner, config.glusterfs.commands),
-      admin: { state: config.defaultState },
-      logLevel: { current: config.glusterfs.loglevel },
-    },
-    routes: ROUTES,
-    logger: opts.logger ?? false,
-    https,
-  });
+  const ctx = createContext(config, { db: opts.db, runner: opts.runner, log: createLogger(opts.logger) });
   ctx.evictBrick = (brickId, healcheck) => evictBrick(ctx, brickId, healcheck);
-  if (opts.logger) app.log.level = pinoLevel(config.glusterfs.loglevel);
+  const https = config.enableTls ? { key: readFileSync(config.keyFile), cert: readFileSync(config.certFile) } : undefined;
+  const app = await buildApp({ ctx, routes: ROUTES, https });
   prepareRecovery(ctx);
-  const recovery = recoverAtStart(ctx).catch((e) => app.log.error({ err: e }, 'recovery failed'));
+  const recovery = recoverAtStart(ctx).catch((e) => ctx.log.error({ err: e }, 'recovery failed'));
   // Heketi's background cleaner: operations whose undo failed (a node was down) are retried
   // later without anyone calling /operations/pending/cleanup.
   const cleaner = config.glusterfs.cleaner;
   const cleanOnce = () => {
-    void recoverOperations(ctx).catch((e) => app.log.warn({ err: e }, 'background cleanup failed'));
+    void recoverOperations(ctx).catch((e) => ctx.log.warn({ err: e }, 'background cleanup failed'));
   };
   const timers: NodeJS.Timeout[] = [];
   if (cleaner.enabled) {
@@ -120,9 +96,13 @@ export async function createBrickyard(config: Config, opts: CreateOptions = {}):
       for (const t of timers) clearTimeout(t);
       await app.close();
       await recovery;
-      await ctx.ops.idle();
-      await runner.close();
-      db.close();
+      await closeContext(ctx);
     },
   };
+}
+
+function createLogger(option: CreateOptions['logger']) {
+  if (!option) return undefined;
+  const { stream, ...options } = option === true ? {} : option;
+  return pino(options, stream);
 }

@@ -1,8 +1,8 @@
 import type { RouteModule } from './server.js';
-import { pinoLevel } from './server.js';
 import { sendEmpty, sendJson, sendText } from './http.js';
 import { LOG_LEVELS, type AdminState, type LogLevel } from '../config.js';
-import { parseJsonText } from './decode.js';
+import { parseJsonText } from '../core/decode.js';
+import { setLogLevel } from '../core/context.js';
 
 /** These two endpoints report Go's JSON error text after a different prefix (heketi-api.md §1.4). */
 function parseLoose(raw: string | undefined): { ok: true; value: unknown } | { ok: false; message: string } {
@@ -45,8 +45,7 @@ export const adminRoutes: RouteModule = (app, ctx) => {
     if (typeof level !== 'string') return sendText(reply, 400, 'request unable to be parsed: json: cannot unmarshal into Go value of type string');
     if (level !== '') {
       if (!(LOG_LEVELS as readonly string[]).includes(level)) return sendText(reply, 422, `invalid log level: ${level}`);
-      ctx.logLevel.current = level as LogLevel;
-      app.log.level = pinoLevel(ctx.logLevel.current);
+      setLogLevel(ctx, level as LogLevel);
     }
     return sendJson(reply, 200, { loglevel: { glusterfs: ctx.logLevel.current } });
   });

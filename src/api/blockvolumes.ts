@@ -1,5 +1,5 @@
 import type { RouteModule } from './server.js';
-import { decodeBody } from './decode.js';
+import { decodeBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
 import {
   BLOCK_VOLUME_CREATE,

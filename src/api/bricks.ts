@@ -1,7 +1,7 @@
 import type { RouteModule } from './server.js';
-import { decodeOptionalBody } from './decode.js';
+import { decodeOptionalBody } from '../core/decode.js';
 import { sendAccepted, sendText } from './http.js';
-import { throwIfInvalid } from './validation.js';
+import { throwIfInvalid } from '../core/validation.js';
 import { HttpError } from '../errors.js';
 import { BRICK_EVICT } from '../volumes/requests.js';
 import { getBrick, volumeBricks } from '../store/volumes.js';

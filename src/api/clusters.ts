@@ -1,6 +1,6 @@
 import type { RouteModule } from './server.js';
 import { newId } from '../ids.js';
-import { decodeBody } from './decode.js';
+import { decodeBody } from '../core/decode.js';
 import { sendEmpty, sendJson, sendText } from './http.js';
 import { clusterIsEmpty, deleteCluster, getCluster, insertCluster, listClusterIds, setClusterFlags } from '../store/topology.js';
 import { clusterView } from '../topology/views.js';

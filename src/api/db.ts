@@ -5,7 +5,7 @@ import type { RouteModule } from './server.js';
 import { sendIndentedJson } from './http.js';
 import { checkDatabase } from '../store/check.js';
 import { exportDump, importDump } from '../store/dump.js';
-import { parseJsonText } from './decode.js';
+import { parseJsonText } from '../core/decode.js';
 import { sendJson, sendText } from './http.js';
 
 export const dbRoutes: RouteModule = (app, ctx) => {

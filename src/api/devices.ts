@@ -1,5 +1,5 @@
 import type { RouteModule } from './server.js';
-import { decodeBody, decodeOptionalBody } from './decode.js';
+import { decodeBody, decodeOptionalBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
 import { DEVICE_ADD, DEVICE_DELETE, STATE_CHANGE, TAG_CHANGE, applyTagChange, validateDeviceAdd, validateStateChange, validateTagChange } from '../topology/requests.js';
 import { changeDeviceState, resyncDevice, startDeviceAdd, startDeviceDelete } from '../topology/devices.js';

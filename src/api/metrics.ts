@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RouteModule, AppContext } from './server.js';
+import type { RouteModule } from './server.js';
+import type { AppContext } from '../core/context.js';
 import { stmt } from '../store/stmt.js';
 import { listOperations } from '../operations/journal.js';
 

@@ -1,5 +1,5 @@
 import type { RouteModule } from './server.js';
-import { decodeBody } from './decode.js';
+import { decodeBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
 import { NODE_ADD, STATE_CHANGE, TAG_CHANGE, applyTagChange, validateNodeAdd, validateStateChange, validateTagChange } from '../topology/requests.js';
 import { changeNodeState, startNodeAdd, startNodeDelete } from '../topology/nodes.js';

@@ -1,9 +1,9 @@
 import type { RouteModule } from './server.js';
-import { decodeBody } from './decode.js';
+import { decodeBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
-import { idError, throwIfInvalid } from './validation.js';
+import { idError, throwIfInvalid } from '../core/validation.js';
 import { CHANGE_DESCRIPTION, getOperation, listOperations, type Action, type OperationRow } from '../operations/journal.js';
-import { recoverOperations } from '../operations/recovery.js';
+import { recoverOperations } from '../recovery/interrupted.js';
 
 const CLEANUP = { operations: 'strings' } as const;
 

@@ -1,30 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Config, AdminState, LogLevel } from '../config.js';
-import type { DB } from '../store/db.js';
-import type { CommandRunner } from '../gluster/executor.js';
-import type { NodeOps } from '../gluster/nodeops.js';
 import { HttpError } from '../errors.js';
 import { authenticate, requestPath, type Issuer } from '../auth/jwt.js';
-import { OperationRunner } from '../operations/runner.js';
+import type { AppContext } from '../core/context.js';
+import { HEX_ID } from '../core/validation.js';
 import { sendEmpty, sendRedirect, sendText } from './http.js';
-import { HEX_ID } from './validation.js';
-
-/** What every route handler gets: configuration, the store, the executor and the operation runner. */
-export interface AppContext {
-  config: Config;
-  db: DB;
-  runner: CommandRunner;
-  nodeOps: NodeOps;
-  ops: OperationRunner;
-  /**
-   * Moves one brick to another device (brick evict, device remove). Provided by the volume
-   * module, which owns placement and gluster's replace-brick.
-   */
-  evictBrick?: (brickId: string, healcheck: string) => Promise<void>;
-  admin: { state: AdminState };
-  logLevel: { current: LogLevel };
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,19 +16,6 @@ declare module 'fastify' {
 
 /** Paths answered without a token (Heketi: /hello and /metrics; ours: the API docs and the console's static files). */
 const OPEN_PATHS = [/^\/hello$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/ui(\/.*)?$/];
-
-const PINO_LEVEL: Record<LogLevel, string> = {
-  none: 'silent',
-  critical: 'fatal',
-  error: 'error',
-  warning: 'warn',
-  info: 'info',
-  debug: 'debug',
-};
-
-export function pinoLevel(level: LogLevel): string {
-  return PINO_LEVEL[level];
-}
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
@@ -70,20 +37,21 @@ function isLocal(ip: string): boolean {
 }
 
 export interface BuildOptions {
-  ctx: Omit<AppContext, 'ops'> & { ops?: OperationRunner };
+  ctx: AppContext;
   routes: RouteModule[];
-  logger?: boolean | object;
   https?: { key: Buffer; cert: Buffer };
 }
 
 /**
- * Builds the Fastify app with Heketi's request pipeline: open routes, then JWT, then the
- * user/admin check, then the admin-mode gate, then routing (404/405/301 as Heketi's router).
+ * Builds the Fastify app over the core context with Heketi's request pipeline: open routes, then
+ * JWT, then the user/admin check, then the admin-mode gate, then routing (404/405/301 as Heketi's
+ * router). Requests log through the context's logger.
  */
-export async function buildApp(opts: BuildOptions): Promise<{ app: FastifyInstance; ctx: AppContext }> {
-  const { config } = opts.ctx;
+export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
+  const { ctx } = opts;
+  const { config } = ctx;
   const app = Fastify({
-    logger: opts.logger ?? false,
+    loggerInstance: ctx.log,
     bodyLimit: config.bodyLimit,
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false },
     // Heketi's router has no HEAD routes: HEAD answers 405 like any other unrouted method.
@@ -94,10 +62,6 @@ export async function buildApp(opts: BuildOptions): Promise<{ app: FastifyInstan
     return503OnClosing: true,
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
-  const ctx: AppContext = {
-    ...opts.ctx,
-    ops: opts.ctx.ops ?? new OperationRunner(opts.ctx.db, app.log, config.glusterfs.maxInflightOperations),
-  };
 
   // Heketi never looks at Content-Type: every body is kept as text and decoded by the route.
   app.removeAllContentTypeParsers();
@@ -165,5 +129,5 @@ export async function buildApp(opts: BuildOptions): Promise<{ app: FastifyInstan
   });
 
   for (const register of opts.routes) await register(app, ctx);
-  return { app, ctx };
+  return app;
 }

@@ -1,14 +1,14 @@
 import type { RouteModule } from './server.js';
-import { decodeBody } from './decode.js';
+import { decodeBody } from '../core/decode.js';
 import { sendIndentedJson, sendJson } from './http.js';
 import { exportDump } from '../store/dump.js';
-import { driftReport, examineGluster, repairDrift } from '../operations/drift.js';
+import { driftReport, examineGluster, repairDrift } from '../recovery/drift.js';
 
 const REPAIR = { dry_run: 'bool' } as const;
 
 /**
  * The node examiner: Heketi's `GET /internal/state/examine/gluster`, and Brickyard's drift report
- * and repair (see operations/drift.ts). All admin-only (the auth hook: no user routes here).
+ * and repair (see recovery/drift.ts). All admin-only (the auth hook: no user routes here).
  */
 export const stateRoutes: RouteModule = (app, ctx) => {
   app.get('/internal/state/examine/gluster', async (_req, reply) => {

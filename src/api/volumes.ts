@@ -1,7 +1,7 @@
 import type { RouteModule } from './server.js';
-import { decodeBody } from './decode.js';
+import { decodeBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
-import { MSG, throwIfInvalid } from './validation.js';
+import { MSG, throwIfInvalid } from '../core/validation.js';
 import { HttpError } from '../errors.js';
 import { getVolume, listVisibleVolumeIds, volumeBricks } from '../store/volumes.js';
 import { BLOCK_RESTRICTION, VOLUME_CLONE, VOLUME_CREATE, VOLUME_EXPAND, validateName, validateVolumeCreate } from '../volumes/requests.js';

@@ -20,14 +20,11 @@ function option(args: string[], name: string): string | undefined {
 async function serve(args: string[]): Promise<void> {
   // The server modules are loaded only to serve: client and offline verbs do not need them.
   const { createBrickyard } = await import('../app.js');
-  const { pinoLevel } = await import('../api/server.js');
   const { config, warnings, generatedKeys } = loadConfig({
     configFile: option(args, '--config'),
     disableAuth: args.includes('--disable-auth'),
   });
-  const by = await createBrickyard(config, {
-    logger: { level: pinoLevel(config.glusterfs.loglevel) },
-  });
+  const by = await createBrickyard(config, { logger: true });
   for (const w of warnings) by.app.log.warn(w);
   if (!config.auth.enabled) process.stderr.write('WARNING: Brickyard started with --disable-auth\n');
   if (generatedKeys) {

@@ -1,8 +1,8 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { DB } from '../store/db.js';
 import { HttpError, errorText } from '../errors.js';
 import { newId } from '../ids.js';
 import { failQueueEntry, finishQueueEntry, insertQueueEntry } from '../store/queue.js';
+import type { Logger } from '../util/log.js';
 
 export const SERVER_BUSY = 'Server busy. Retry operation later.';
 
@@ -29,7 +29,7 @@ export class OperationRunner {
 
   constructor(
     private readonly db: DB,
-    readonly log: FastifyBaseLogger,
+    readonly log: Logger,
     private maxInflight: number,
   ) {}
 
@@ -60,7 +60,7 @@ export class OperationRunner {
    * Records a pending queue entry and starts `work` on the next tick. The slot (if any) is
    * released when the work ends. Returns the queue id for the 202's Location.
    */
-  start(work: () => Promise<WorkResult>, opts: { slot?: Slot; opId?: string; label?: string; log?: FastifyBaseLogger } = {}): string {
+  start(work: () => Promise<WorkResult>, opts: { slot?: Slot; opId?: string; label?: string; log?: Logger } = {}): string {
     const queueId = newId();
     insertQueueEntry(this.db, queueId, opts.opId ?? null);
     if (opts.opId) this.activeOps.add(opts.opId);

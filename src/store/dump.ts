@@ -1,5 +1,5 @@
 import type { DB } from './db.js';
-import { float32Shortest } from '../volumes/model.js';
+import { float32Shortest } from '../util/float32.js';
 
 /**
  * Heketi's DB dump (`GET /db/dump`, `heketi db export`, heketi-behaviour.md §11): eight maps keyed by

@@ -1,4 +1,4 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { HttpError, IN_USE, badRequest, conflict, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stmt, tx } from '../store/stmt.js';

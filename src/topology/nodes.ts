@@ -1,4 +1,4 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { HttpError, badRequest, conflict, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { tx } from '../store/stmt.js';

@@ -1,11 +1,11 @@
-import type { AppContext } from '../api/server.js';
-import { registerRecovery } from '../operations/recovery.js';
+import type { AppContext } from '../core/context.js';
+import { registerRecovery } from '../recovery/interrupted.js';
 import { TIMEOUT, lvmArgv } from '../gluster/planner.js';
 import { validateDevicePath } from '../gluster/validate.js';
 import { tx } from '../store/stmt.js';
 import { clusterNodes, deleteDevice, deleteNode, deviceBrickCount, getDevice, getNode, nodeDeviceCount } from '../store/topology.js';
 
-/** Recovery of interrupted topology operations (see operations/recovery.ts). */
+/** Recovery of interrupted topology operations (see recovery/interrupted.ts). */
 
 async function quietly(p: Promise<unknown>): Promise<void> {
   try {

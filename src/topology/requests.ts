@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { MSG, idError, tagError, throwIfInvalid, type FieldErrors } from '../api/validation.js';
+import { MSG, idError, tagError, throwIfInvalid, type FieldErrors } from '../core/validation.js';
 
 /** Request bodies of the topology routes, decoded with Go rules and validated with Heketi's messages. */
 

@@ -7,9 +7,9 @@
  * mark pending, record the operation) → Exec (node commands) → Finalize or Rollback; an
  * interrupted one is cleaned by the recovery handlers registered at the end of this module.
  */
-import type { AppContext } from '../api/server.js';
-import type { Decoded } from '../api/decode.js';
-import { MSG, throwIfInvalid, type FieldErrors } from '../api/validation.js';
+import type { AppContext } from '../core/context.js';
+import type { Decoded } from '../core/decode.js';
+import { MSG, throwIfInvalid, type FieldErrors } from '../core/validation.js';
 import { HttpError, IN_USE, badRequest, errorText, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { DB } from '../store/db.js';
@@ -26,7 +26,7 @@ import {
   type VolumeRow,
 } from '../store/volumes.js';
 import { CHANGE, deleteOperation, getOperation, insertOperation, recordStep, setOperationStatus, type Action, type OperationRow } from '../operations/journal.js';
-import { registerRecovery } from '../operations/recovery.js';
+import { registerRecovery } from '../recovery/interrupted.js';
 import { SERVER_BUSY, type WorkResult } from '../operations/runner.js';
 import { buildVolumeCreate, execVolumeCreate } from './lifecycle.js';
 import { destroyBricks, destroyGlusterVolume } from './bricks.js';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { errorText } from '../errors.js';
 import { getNode, clusterNodes } from '../store/topology.js';
 import { BRICK_ARBITER, type BrickRow, type VolumeRow } from '../store/volumes.js';

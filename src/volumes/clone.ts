@@ -1,11 +1,11 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { errorText } from '../errors.js';
 import { newId } from '../ids.js';
 import { stmt, tx } from '../store/stmt.js';
 import { clusterNodes, getNode } from '../store/topology.js';
 import { deleteVolumeRow, getVolume, insertBrick, insertVolume, setVolumePending, volumeBricks, type BrickRow, type VolumeRow } from '../store/volumes.js';
 import { CHANGE, deleteOperation, insertOperation, recordStep } from '../operations/journal.js';
-import { registerRecovery } from '../operations/recovery.js';
+import { registerRecovery } from '../recovery/interrupted.js';
 import type { WorkResult } from '../operations/runner.js';
 
 interface CloneState {

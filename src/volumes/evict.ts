@@ -1,4 +1,4 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { HttpError, errorText, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { stmt, tx } from '../store/stmt.js';
@@ -6,7 +6,7 @@ import { clusterNodes, getNode } from '../store/topology.js';
 import { BRICK_ARBITER, getBrick, getVolume, insertBrick, setBrickPending, volumeBricks, deleteBrickRow, type BrickRow, type VolumeRow } from '../store/volumes.js';
 import { releaseDeviceSpace, reserveDeviceSpace } from '../store/volumes.js';
 import { CHANGE, deleteOperation, insertOperation, markCommitted, recordStep, setOperationStatus } from '../operations/journal.js';
-import { registerRecovery } from '../operations/recovery.js';
+import { registerRecovery } from '../recovery/interrupted.js';
 import { placeReplacement } from '../allocator/place.js';
 import type { AllocCluster, ReplacementResult } from '../allocator/types.js';
 import { allocCluster, placementRequest, poolRelease } from './placement.js';

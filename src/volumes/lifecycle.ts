@@ -1,4 +1,4 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { HttpError, IN_USE, badRequest, conflict, errorText, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { tx, stmt } from '../store/stmt.js';
@@ -19,11 +19,12 @@ import {
   type VolumeRow,
 } from '../store/volumes.js';
 import { CHANGE, deleteOperation, insertOperation, markCommitted, recordStep, setOperationStatus } from '../operations/journal.js';
-import { registerRecovery } from '../operations/recovery.js';
+import { registerRecovery } from '../recovery/interrupted.js';
 import type { Slot, WorkResult } from '../operations/runner.js';
 import { minimumVolumeSizeKiB, KiB_PER_GiB } from '../allocator/sizing.js';
 import type { Placement } from '../allocator/types.js';
-import { BLOCK_HOSTING_USABLE, durabilityEcho, effectiveDurability, float32Shortest, setSize, volumeDurability } from './model.js';
+import { BLOCK_HOSTING_USABLE, durabilityEcho, effectiveDurability, setSize, volumeDurability } from './model.js';
+import { float32Shortest } from '../util/float32.js';
 import type { VolumeCreateRequest } from './requests.js';
 import { place, recordPlacement, releaseBricks, type PlacementParams } from './placement.js';
 import { clusterManageHosts, createBricks, destroyBricks, destroyGlusterVolume, glusterBrick, glusterVolumeSpec, manageHostOf } from './bricks.js';

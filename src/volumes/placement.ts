@@ -1,4 +1,4 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import type { DB } from '../store/db.js';
 import { stmt } from '../store/stmt.js';
 import { clusterNodes, parseTags, type EntityState } from '../store/topology.js';

@@ -1,6 +1,6 @@
 import { badRequest } from '../errors.js';
-import { MSG, throwIfInvalid, type FieldErrors } from '../api/validation.js';
-import type { Decoded } from '../api/decode.js';
+import { MSG, throwIfInvalid, type FieldErrors } from '../core/validation.js';
+import type { Decoded } from '../core/decode.js';
 import { goParseBool, optionValue, splitOption } from './model.js';
 
 export const VOLUME_CREATE = {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { HttpError } from '../errors.js';
 import { tx } from '../store/stmt.js';
 import { getVolume, setBlockRestriction, setVolumeSize, type VolumeRow } from '../store/volumes.js';

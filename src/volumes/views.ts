@@ -2,7 +2,7 @@ import type { DB } from '../store/db.js';
 import { clusterNodes } from '../store/topology.js';
 import { blockVolumeIdsOf, volumeBricks, type VolumeRow } from '../store/volumes.js';
 import { brickInfo } from '../topology/views.js';
-import { float32Shortest } from './model.js';
+import { float32Shortest } from '../util/float32.js';
 
 /** Storage hosts of every node of the cluster in cluster order (sorted ids), recomputed per read. */
 export function mountHosts(db: DB, clusterId: string): string[] {

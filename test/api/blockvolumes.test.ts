@@ -9,7 +9,7 @@ import type { Config } from '../../src/config.js';
 import { buildBlockVolumeCreate, buildBlockVolumeDelete, buildBlockVolumeExpand, getBlockVolume } from '../../src/volumes/block.js';
 import { execVolumeCreate } from '../../src/volumes/lifecycle.js';
 import { setOperationStatus } from '../../src/operations/journal.js';
-import { recoverOperations } from '../../src/operations/recovery.js';
+import { recoverOperations } from '../../src/recovery/interrupted.js';
 
 let s: TestServer;
 const ID0 = '0123456789abcdef0123456789abcdef';

@@ -13,7 +13,7 @@
  * creates anything on a node and deletes them only after the node-side object is gone, so an
  * object of an in-flight operation is always known to the DB.
  */
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { errorText } from '../errors.js';
 import type { ExamineReport } from '../gluster/nodeops.js';
 import type { GlusterVolume } from '../gluster/parse.js';

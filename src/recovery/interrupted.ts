@@ -1,6 +1,6 @@
-import type { AppContext } from '../api/server.js';
+import type { AppContext } from '../core/context.js';
 import { errorText } from '../errors.js';
-import { deleteOperation, listOperations, markAllStale, setOperationStatus, type OperationRow } from './journal.js';
+import { deleteOperation, listOperations, markAllStale, setOperationStatus, type OperationRow } from '../operations/journal.js';
 import { failInterruptedEntries } from '../store/queue.js';
 
 /** Undoes (or finishes, once past its commit point) one interrupted operation. Must be idempotent. */
