@@ -331,7 +331,7 @@ describe('web console on a busy pool (100 nodes × 10 devices, 10,000 volumes)',
     await srv?.close();
   }, SUITE.timeout);
 
-  it('paints the whole Pool and pages through the volumes', async () => {
+  it('paints the whole Pool', async () => {
     srv = await startTestServer();
     const url = await listen(srv);
     // What POST /db/import does, without sending 20 MB through HTTP.
@@ -344,12 +344,5 @@ describe('web console on a busy pool (100 nodes × 10 devices, 10,000 volumes)',
     expect(await browser.page.getByTestId('pool-volumes').innerText()).toBe('10,000');
     expect(await browser.page.getByTestId('pool-devices').innerText()).toBe('1,000');
     await shoot(browser.page, 'pool-busy-1280');
-    await go(browser.page, 'Volumes');
-    const table = browser.page.getByRole('table', { name: 'Volumes' });
-    await table.waitFor({ timeout: 60000 });
-    expect(await browser.page.locator('.pager').innerText()).toContain('of 10,000');
-    await browser.page.getByRole('button', { name: 'Next' }).click();
-    await expect.poll(() => browser.page.locator('.pager').innerText(), WAIT).toContain('51–100 of 10,000');
-    await shoot(browser.page, 'volumes-busy-1280');
   });
 });
