@@ -1,4 +1,4 @@
-# Brickyard: Heketi-compatible GlusterFS management server.
+# Brickyard: Heketi-compatible GlusterFS management server and its CSI driver (`brickyard csi`).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -9,18 +9,35 @@ COPY src ./src
 COPY bench ./bench
 RUN npm run build && npm prune --omit=dev
 
+# kubectl for the kubernetes executor (`kubectl get pods` / `kubectl exec` into the GlusterFS
+# pods), checked against its published sha256. Debian's kubernetes-client (1.20) is too old for
+# current clusters' version skew.
+FROM debian:bookworm-slim AS kubectl
+ARG KUBECTL_VERSION=v1.34.1
+ARG TARGETARCH=amd64
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
+ && base="https://dl.k8s.io/release/${KUBECTL_VERSION}/bin/linux/${TARGETARCH}" \
+ && curl -fsSLo /kubectl "$base/kubectl" && curl -fsSLo /kubectl.sha256 "$base/kubectl.sha256" \
+ && echo "$(cat /kubectl.sha256)  /kubectl" | sha256sum -c - && chmod 0755 /kubectl
+
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends openssh-client ca-certificates && rm -rf /var/lib/apt/lists/* \
+# openssh-client: the ssh executor; glusterfs-client: mount.glusterfs for `brickyard csi --mode node`.
+RUN apt-get update && apt-get install -y --no-install-recommends openssh-client ca-certificates glusterfs-client \
+ && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/brickyard --create-home brickyard
+COPY --from=kubectl /kubectl /usr/local/bin/kubectl
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
 COPY migrations ./migrations
+# The CSI spec's wire format, loaded at run time by @grpc/proto-loader.
+COPY proto ./proto
 ENV BRICKYARD_DATA_DIR=/var/lib/brickyard BRICKYARD_LISTEN_ADDRESS=0.0.0.0
 VOLUME ["/var/lib/brickyard"]
 USER brickyard
 EXPOSE 8080
 # With a Heketi config: docker run -v /etc/heketi:/etc/heketi brickyard serve --config /etc/heketi/heketi.json
+# Kubernetes: deploy/kubernetes (kubectl apply -k), which runs it as server, CSI controller and CSI node.
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve"]

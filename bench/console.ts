@@ -188,7 +188,7 @@ export async function runConsoleBench(): Promise<(string | number)[][]> {
   if (!existsSync(CHROMIUM)) return [[label, 'skipped', '-', '-', `no ${CHROMIUM} (apt-get install chromium)`]];
   const { defaultConfig } = await import('../src/config.js');
   const { createBrickyard } = await import('../src/app.js');
-  const { importDump } = await import('../src/store/dump.js');
+  const { importDump } = await import('../src/store/dump/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'brickyard-console-bench-'));
   const config = defaultConfig(dir);
   config.auth.adminKey = 'bench-admin';

@@ -6,15 +6,17 @@
  *                                            workloads against (it must be empty and in mock mode)
  *   BENCH_SECONDS                            duration of each HTTP workload (default 5)
  */
-import { createHmac, createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeVolume } from '../src/allocator/place.js';
+import { HeketiClient } from '../src/client/index.js';
 import type { AllocCluster } from '../src/allocator/types.js';
 import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
+import { runCsiBenchmark } from './csi.js';
+import { startBenchServer } from './server.js';
+import { runCapacityBenchmark } from './capacity.js';
 import { runConsoleBench } from './console.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -24,46 +26,19 @@ interface Target {
   key: string;
 }
 
-function token(method: string, path: string, key: string): string {
-  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const now = Math.floor(Date.now() / 1000);
-  const qsh = createHash('sha256').update(`${method}&${path}`).digest('hex');
-  const signing = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ exp: now + 300, iat: now, iss: 'admin', qsh })}`;
-  return `${signing}.${createHmac('sha256', key).update(signing).digest('base64url')}`;
+/**
+ * The bench's client: polls /queue every 5 ms instead of the Go client's 400 ms, and counts a 429 as
+ * a failed operation instead of waiting 10-30 s.
+ */
+function clientFor(t: Target): HeketiClient {
+  return new HeketiClient({ server: t.url, user: 'admin', key: t.key, pollMs: 5, maxRetries429: 0 });
 }
 
-async function call(t: Target, method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(t.url + path, {
-    method,
-    headers: { Authorization: `bearer ${token(method, path, t.key)}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    redirect: 'manual',
-  });
-}
-
-/** Follows the /queue protocol like the Go client, but polling every 5 ms instead of 400 ms. */
-async function waitQueue(t: Target, location: string): Promise<Response> {
-  for (;;) {
-    const r = await call(t, 'GET', location);
-    if (r.status === 200 && r.headers.get('x-pending') === 'true') {
-      await r.arrayBuffer();
-      await new Promise((res) => setTimeout(res, 5));
-      continue;
-    }
-    return r;
-  }
-}
-
-async function setupTopology(t: Target, nodes: number, disks: number, diskPrefix = 'sd'): Promise<void> {
-  const c = (await (await call(t, 'POST', '/clusters', { file: true, block: true })).json()) as { id: string };
+async function setupTopology(c: HeketiClient, nodes: number, disks: number, diskPrefix = 'sd'): Promise<void> {
+  const cluster = (await c.clusterCreate({ file: true, block: true })).id;
   for (let i = 1; i <= nodes; i++) {
-    const r = await call(t, 'POST', '/nodes', { zone: i, hostnames: { manage: [`bench-n${i}`], storage: [`192.0.2.${i}`] }, cluster: c.id });
-    const done = await waitQueue(t, r.headers.get('location')!);
-    const nodeId = done.headers.get('location')!.split('/').pop()!;
-    for (let d = 0; d < disks; d++) {
-      const dr = await call(t, 'POST', '/devices', { name: `/dev/${diskPrefix}${String.fromCharCode(98 + d)}`, node: nodeId });
-      await waitQueue(t, dr.headers.get('location')!);
-    }
+    const node = await c.nodeAdd({ zone: i, hostnames: { manage: [`bench-n${i}`], storage: [`192.0.2.${i}`] }, cluster });
+    for (let d = 0; d < disks; d++) await c.deviceAdd({ name: `/dev/${diskPrefix}${String.fromCharCode(98 + d)}`, node: node.id });
   }
 }
 
@@ -85,33 +60,76 @@ async function throughput(concurrency: number, op: () => Promise<boolean>): Prom
 }
 
 async function httpWorkloads(t: Target): Promise<{ creates: number; infos: number; hello: number }> {
-  // Calibration: the cheapest route (no auth, no DB) with the same client and concurrency shows
-  // what this machine and client can do at all; compare the other rows to it.
+  const c = clientFor(t);
+  // Calibration: the cheapest route (no DB; tokens are minted once per second and path) with the
+  // same client and concurrency shows what this machine and client can do at all; compare the other rows to it.
   const hello = await throughput(16, async () => {
-    const r = await fetch(`${t.url}/hello`);
-    await r.arrayBuffer();
-    return r.ok;
+    await c.hello();
+    return true;
   });
   // Many large devices so the create workload never runs out of space.
-  await setupTopology(t, 6, 8);
+  await setupTopology(c, 6, 8);
+  // A create is done when its queue answers 303 (the volume is not read back).
   const create = await throughput(8, async () => {
-    const r = await call(t, 'POST', '/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } });
-    if (r.status !== 202) {
-      await r.arrayBuffer();
+    try {
+      const location = await c.start('POST', '/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } });
+      return (await c.poll(location)).status === 303;
+    } catch {
       return false;
     }
-    const done = await waitQueue(t, r.headers.get('location')!);
-    await done.arrayBuffer();
-    return done.status === 303;
   });
-  const ids = ((await (await call(t, 'GET', '/volumes')).json()) as { volumes: string[] }).volumes;
+  const ids = (await c.volumeList()).volumes;
   let i = 0;
-  const info = await throughput(16, async () => {
-    const r = await call(t, 'GET', `/volumes/${ids[i++ % ids.length]}`);
-    await r.arrayBuffer();
-    return r.status === 200;
-  });
+  // Reads the answer without decoding it, as the other rows do.
+  const info = await throughput(16, async () => (await c.request('GET', `/volumes/${ids[i++ % ids.length]}`)).status === 200);
   return { creates: create.perSec, infos: info.perSec, hello: hello.perSec };
+}
+
+/** CPU time (user + system, ms) a process has used, from /proc (Linux; undefined elsewhere). */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `GET /volumes/details?limit=1000` once the pool holds 1,000 volumes (the create workload's,
+ * topped up), median of 15; and the same infos fetched one `GET /volumes/{id}` at a time.
+ */
+async function detailsWorkload(t: Target, serverPid: number | undefined): Promise<{ ms: number; cpuMs?: number; volumes: number; kib: number; oneByOneMs: number }> {
+  const c = clientFor(t);
+  let missing = 1000 - (await c.volumeList()).volumes.length;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (missing > 0) {
+        missing--;
+        const done = await c.poll(await c.start('POST', '/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } }));
+        if (done.status !== 303) throw new Error(`details bench: create ended ${done.status} ${done.text}`);
+      }
+    }),
+  );
+  const ids = (await c.volumeList()).volumes;
+  const times: number[] = [];
+  let volumes = 0;
+  let bytes = 0;
+  // The server's own CPU per request does not depend on what else the machine runs.
+  const cpuBefore = cpuMs(serverPid);
+  for (let i = 0; i < 15; i++) {
+    const start = performance.now();
+    const r = await c.request('GET', '/volumes/details?limit=1000');
+    times.push(performance.now() - start);
+    volumes = (JSON.parse(r.text) as { volumes: unknown[] }).volumes.length;
+    bytes = r.bytes.length;
+  }
+  const cpuAfter = cpuMs(serverPid);
+  times.sort((a, b) => a - b);
+  const start = performance.now();
+  for (const id of ids.slice(0, 1000)) await c.request('GET', `/volumes/${id}`);
+  const cpu = cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / 15 : undefined;
+  return { ms: times[7]!, cpuMs: cpu, volumes, kib: bytes / 1024, oneByOneMs: performance.now() - start };
 }
 
 function placementBenchmark(): { ms: number; bricks: number } {
@@ -163,30 +181,11 @@ async function main(): Promise<void> {
   // (a) + (b): Brickyard over real HTTP with JWT, mock executor, in its own process so the load
   // generator does not share its event loop.
   const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-'));
-  const port = 18000 + Math.floor(Math.random() * 2000);
-  const cfgFile = join(dir, 'heketi.json');
-  writeFileSync(
-    cfgFile,
-    JSON.stringify({
-      port: String(port),
-      listen_address: '127.0.0.1',
-      jwt: { admin: { key: 'bench-admin' }, user: { key: 'bench-user' } },
-      glusterfs: { executor: 'mock', db: join(dir, 'bench.db'), loglevel: 'none', mock: { device_size_gb: 4096 } },
-    }),
-  );
-  const server = execa('node', [new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], { reject: false, stdio: 'ignore' });
-  const target = { url: `http://127.0.0.1:${port}`, key: 'bench-admin' };
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${target.url}/hello`)).ok) break;
-    } catch {
-      if (i > 200) throw new Error('bench server did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const server = await startBenchServer(dir, 'bench-admin');
+  const target = { url: server.url, key: 'bench-admin' };
   const ours = await httpWorkloads(target);
-  server.kill('SIGTERM');
-  await server;
+  const details = await detailsWorkload(target, server.pid);
+  await server.stop();
   rmSync(dir, { recursive: true, force: true });
 
   let base: { creates: number; infos: number; hello: number } | undefined;
@@ -198,6 +197,14 @@ async function main(): Promise<void> {
   results.push(['volume creates/s (HTTP+JWT, conc. 8, mock)', fmt(ours.creates), base ? fmt(base.creates) : '-', ratio(ours.creates, base?.creates), '>= 270/s (Heketi 27/s)']);
   results.push(['volume info/s (conc. 16)', fmt(ours.infos), base ? fmt(base.infos) : '-', ratio(ours.infos, base?.infos), '>= 2x Heketi (479/s)']);
 
+  results.push([
+    `GET /volumes/details, ${details.volumes} volumes (ms)`,
+    fmt(details.ms),
+    '-',
+    '-',
+    `<= 100 ms; server CPU ${details.cpuMs === undefined ? '?' : fmt(details.cpuMs)} ms; ${fmt(details.kib, 0)} KiB; 1 by 1: ${fmt(details.oneByOneMs, 0)} ms`,
+  ]);
+
   // (c) fill: percent of raw capacity holding data.
   for (const f of runFillBenchmark()) {
     results.push([`fill ${f.topology} (% raw capacity used)`, fmt(f.brickyardPercent, 2), fmt(f.heketiPercent, 2), `${fmt(f.brickyardPercent - f.heketiPercent, 2)} pt`, f.target]);
@@ -207,7 +214,15 @@ async function main(): Promise<void> {
   const p = placementBenchmark();
   results.push(['placement, 1000 nodes x 10 devices (ms/volume)', fmt(p.ms, 2), '-', '-', `${p.bricks} bricks/volume`]);
 
-  // (e) the web console's first paint of the Pool in chromium, on 100 nodes x 10 devices.
+  // (d2) POST /volumes/capacity with each_durability on 1,000 nodes' worth of devices.
+  for (const cap of runCapacityBenchmark()) {
+    results.push([`capacity x8 dur., 100x10 ${cap.topology} (CPU ms)`, fmt(cap.cpuMs), '-', '-', `wall ${fmt(cap.wallMs)} ms, ${cap.probes} probes, longest ${fmt(cap.maxProbeMs, 2)} ms`]);
+  }
+
+  // (e) CreateVolume through the CSI driver vs the same create over REST.
+  results.push(...(await runCsiBenchmark()));
+
+  // (e2) the web console's first paint of the Pool in chromium, on 100 nodes x 10 devices.
   for (const r of await runConsoleBench()) results.push(r);
 
   // (f) end-to-end create latency on the real lab, when it is up.

@@ -22,6 +22,7 @@ import { openapiRoutes } from './api/openapi.js';
 import { stateRoutes } from './api/state.js';
 import { uiRoutes } from './api/ui.js';
 import { poolRoutes } from './api/pool.js';
+import { topologyRoutes } from './api/topology.js';
 import { evictBrick } from './volumes/evict.js';
 import { prepareRecovery, recoverAtStart, recoverOperations } from './recovery/interrupted.js';
 import './topology/recovery.js';
@@ -38,6 +39,7 @@ export const ROUTES: RouteModule[] = [
   nodeRoutes,
   deviceRoutes,
   volumeRoutes,
+  topologyRoutes,
   blockVolumeRoutes,
   brickRoutes,
   operationRoutes,

@@ -12,6 +12,7 @@ export {
   ERR_NO_STORAGE,
   KiB_PER_GiB,
   POOL_METADATA_MAX_KiB,
+  arbiterAverageFileSize,
   arbiterBrickSize,
   brickSpace,
   bricksPerSet,
@@ -27,3 +28,4 @@ export {
   type SizingLimits,
 } from './sizing.js';
 export { arbiterRole, mergedTags, placeReplacement, placeVolume, seededRandom, type ArbiterRole } from './place.js';
+export { capacitySearch, maxVolumeSize, smallestVolumeGiB, type CapacityResult } from './capacity.js';

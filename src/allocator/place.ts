@@ -24,6 +24,7 @@ import type {
   AllocDevice,
   AllocNode,
   PlacedBrick,
+  PlacementBase,
   PlacementRequest,
   PlacementResult,
   ReplacementRequest,
@@ -428,9 +429,19 @@ function fail(error: string, reasons: Reasons, rawError = error): PlacementResul
   return { ok: false, failure: { error, rawError, reasons: reasons.bounded() } };
 }
 
-/** Places `req.sizeGiB` worth of brick sets in one cluster (§4.3 retry ladder, §4.4–4.7 rules). */
-export function placeVolume(cluster: AllocCluster, req: PlacementRequest): PlacementResult {
-  const reasons = new Reasons();
+/** What every attempt of one request shares: the filtered pool and the shape of a set. */
+interface Setup {
+  pool: Pool;
+  perSet: number;
+  arbiter: boolean;
+  strict: boolean;
+  snapshotFactor: number;
+  /** Size-independent reasons no set can ever be formed (empty when sets are possible). */
+  blocked: string[];
+}
+
+/** Checks that do not depend on the size, and the pool; a failure is final for every size. */
+function prepare(cluster: AllocCluster, req: PlacementBase, reasons: Reasons): Setup | PlacementResult {
   if (cluster.nodes.length === 0) {
     reasons.add(`cluster ${cluster.id} has no nodes`, SUMMARY);
     return fail(ERR_NO_NODES, reasons);
@@ -446,16 +457,49 @@ export function placeVolume(cluster: AllocCluster, req: PlacementRequest): Place
     reasons.add(`cluster ${cluster.id} has no online device on an online node`, SUMMARY);
     return fail(ERR_NO_STORAGE, reasons);
   }
-
-  const plan = planBrickSizes(req.sizeGiB * KiB_PER_GiB, req.durability, req.limits, req.existingBricks);
   const strict = req.zoneChecking === 'strict';
   const blocked = structuralProblems(pool, strict, perSet, arbiter, req.tagMatch);
   for (const line of blocked) reasons.add(line, SUMMARY);
+  return { pool, perSet, arbiter, strict, snapshotFactor: req.snapshotFactor, blocked };
+}
 
+type AttemptOutcome = { ok: true; sets: PlacedBrick[][] } | { ok: false; failedAt: number; ctx: SetContext; positions: Position[] };
+
+/** One rung of the ladder: `sets` sets of `brickSize` data bricks (and `arbiterSize` arbiters) on a fresh ledger. */
+function runAttempt(s: Setup, sets: number, brickSize: number, arbiterSize: number): AttemptOutcome {
+  const positions: Position[] = [];
+  for (let j = 0; j < s.perSet; j++) {
+    const isArb = s.arbiter && j === ARBITER_INDEX;
+    positions.push({ index: j, arbiter: isArb, size: isArb ? arbiterSize : brickSize });
+  }
+  const { pool } = s;
+  const ledger = new Ledger(pool.cands, pool.nodeCount, s.snapshotFactor);
+  const ctx: SetContext = { cands: pool.cands, nodeCount: pool.nodeCount, zoneCount: pool.zoneCount, ledger, strict: s.strict, arbiterVolume: s.arbiter };
+  const placed: PlacedBrick[][] = [];
+  for (let i = 0; i < sets; i++) {
+    const chosen = placeSet(ctx, positions);
+    if (!chosen) return { ok: false, failedAt: i, ctx, positions };
+    placed.push(
+      positions.map((pos) => {
+        const c = chosen[pos.index]!;
+        const sp = ctx.ledger.reserve(c, pos.size);
+        return { deviceId: c.dev.id, nodeId: c.node.id, size: pos.size, tpSize: sp.tpSize, poolMetadataSize: sp.poolMetadataSize, arbiter: pos.arbiter, reserved: sp.reserved };
+      }),
+    );
+  }
+  return { ok: true, sets: placed };
+}
+
+/** Places `req.sizeGiB` worth of brick sets in one cluster (§4.3 retry ladder, §4.4–4.7 rules). */
+export function placeVolume(cluster: AllocCluster, req: PlacementRequest): PlacementResult {
+  const reasons = new Reasons();
+  const s = prepare(cluster, req, reasons);
+  if (!('pool' in s)) return s;
+  const plan = planBrickSizes(req.sizeGiB * KiB_PER_GiB, req.durability, req.limits, req.existingBricks);
   let last: { ctx: SetContext; positions: Position[] } | undefined;
   for (const attempt of plan.attempts) {
     let arbSize = 0;
-    if (arbiter) {
+    if (s.arbiter) {
       const a = arbiterBrickSize(attempt.brickSize, req.averageFileSizeKiB);
       if (!a.ok) {
         const why = new Reasons();
@@ -464,34 +508,12 @@ export function placeVolume(cluster: AllocCluster, req: PlacementRequest): Place
       }
       arbSize = a.value;
     }
-    if (blocked.length > 0) continue; // every attempt fails the same way; only the ladder's end matters
-    const positions: Position[] = [];
-    for (let j = 0; j < perSet; j++) {
-      const isArb = arbiter && j === ARBITER_INDEX;
-      positions.push({ index: j, arbiter: isArb, size: isArb ? arbSize : attempt.brickSize });
-    }
-    const ledger = new Ledger(pool.cands, pool.nodeCount, req.snapshotFactor);
-    const ctx: SetContext = { cands: pool.cands, nodeCount: pool.nodeCount, zoneCount: pool.zoneCount, ledger, strict, arbiterVolume: arbiter };
-    const sets: PlacedBrick[][] = [];
-    let failedAt = -1;
-    for (let i = 0; i < attempt.sets; i++) {
-      const chosen = placeSet(ctx, positions);
-      if (!chosen) {
-        failedAt = i;
-        break;
-      }
-      sets.push(
-        positions.map((pos) => {
-          const c = chosen[pos.index]!;
-          const s = ctx.ledger.reserve(c, pos.size);
-          return { deviceId: c.dev.id, nodeId: c.node.id, size: pos.size, tpSize: s.tpSize, poolMetadataSize: s.poolMetadataSize, arbiter: pos.arbiter, reserved: s.reserved };
-        }),
-      );
-    }
-    if (failedAt < 0) return { ok: true, placement: { sets, brickSize: attempt.brickSize } };
-    const prefix = `${attempt.sets} set(s) of ${perSet} × ${attempt.brickSize} KiB: set ${failedAt + 1}: `;
-    last = { ctx, positions };
-    explainSet(ctx, positions, reasons, prefix);
+    if (s.blocked.length > 0) continue; // every attempt fails the same way; only the ladder's end matters
+    const r = runAttempt(s, attempt.sets, attempt.brickSize, arbSize);
+    if (r.ok) return { ok: true, placement: { sets: r.sets, brickSize: attempt.brickSize } };
+    const prefix = `${attempt.sets} set(s) of ${s.perSet} × ${attempt.brickSize} KiB: set ${r.failedAt + 1}: `;
+    last = { ctx: r.ctx, positions: r.positions };
+    explainSet(r.ctx, r.positions, reasons, prefix);
   }
   if (last) explainDevices(last.ctx, last.positions, reasons);
   if (plan.attempts.length === 0) reasons.add(`no brick size to try for ${req.sizeGiB} GiB`, SUMMARY);
@@ -499,6 +521,23 @@ export function placeVolume(cluster: AllocCluster, req: PlacementRequest): Place
   return fail(ERR_NO_SPACE, reasons, plan.terminalError);
 }
 
+/** Runs single rungs of the ladder for searches over sizes (capacity), with the same pool and rules as placeVolume. */
+export interface AttemptRunner {
+  /** Free KiB of every candidate device that may hold a data brick. */
+  dataDeviceFree: number[];
+  /** Whether `sets` sets of `brickSize` KiB data bricks (arbiters of `arbiterSize`) can be placed. */
+  fits(sets: number, brickSize: number, arbiterSize: number): boolean;
+}
+
+/** An attempt runner, or undefined when no size can be placed at all (no nodes, no online device, no set possible). */
+export function attemptRunner(cluster: AllocCluster, req: PlacementBase): AttemptRunner | undefined {
+  const s = prepare(cluster, req, new Reasons());
+  if (!('pool' in s) || s.blocked.length > 0) return undefined;
+  return {
+    dataDeviceFree: s.pool.cands.filter((c) => !s.arbiter || c.role !== 'arbiter').map((c) => c.dev.free),
+    fits: (sets, brickSize, arbiterSize) => runAttempt(s, sets, brickSize, arbiterSize).ok,
+  };
+}
 /** Finds a device for a brick being evicted (§7 "Brick eviction" step 4). */
 export function placeReplacement(cluster: AllocCluster, args: ReplacementRequest): ReplacementResult {
   const reasons = new Reasons();

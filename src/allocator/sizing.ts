@@ -111,9 +111,14 @@ export function planBrickSizes(
   }
 }
 
+/** The average file size arbiter sizing uses; data bricks smaller than it cannot get an arbiter. */
+export function arbiterAverageFileSize(averageFileSizeKiB: number): number {
+  return averageFileSizeKiB > 0 ? Math.floor(averageFileSizeKiB) : DEFAULT_AVERAGE_FILE_SIZE_KiB;
+}
+
 /** §4.7: arbiter brick = max(16 MiB, data brick / average file size). */
 export function arbiterBrickSize(dataBrickKiB: number, averageFileSizeKiB: number): Result<number> {
-  const avg = averageFileSizeKiB > 0 ? Math.floor(averageFileSizeKiB) : DEFAULT_AVERAGE_FILE_SIZE_KiB;
+  const avg = arbiterAverageFileSize(averageFileSizeKiB);
   if (dataBrickKiB < avg) {
     return { ok: false, error: `Average file size (${avg}) is greater than Brick size (${dataBrickKiB})` };
   }

@@ -60,6 +60,9 @@ export interface PlacementRequest {
   seed: number;
 }
 
+/** A placement request without its size: what a search over sizes (capacity) varies nothing else of. */
+export type PlacementBase = Omit<PlacementRequest, 'sizeGiB'>;
+
 export interface PlacedBrick {
   deviceId: string;
   nodeId: string;

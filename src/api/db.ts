@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RouteModule } from './server.js';
 import { sendIndentedJson } from './http.js';
 import { checkDatabase } from '../store/check.js';
-import { exportDump, importDump } from '../store/dump.js';
+import { exportDump, importDump } from '../store/dump/index.js';
 import { parseJsonText } from '../core/decode.js';
 import { sendJson, sendText } from './http.js';
 

@@ -1,7 +1,7 @@
 import type { RouteModule } from './server.js';
 import { decodeBody } from '../core/decode.js';
 import { sendIndentedJson, sendJson } from './http.js';
-import { exportDump } from '../store/dump.js';
+import { exportDump } from '../store/dump/index.js';
 import { driftReport, examineGluster, repairDrift } from '../recovery/drift.js';
 
 const REPAIR = { dry_run: 'bool' } as const;

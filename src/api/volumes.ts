@@ -1,14 +1,15 @@
 import type { RouteModule } from './server.js';
-import { decodeBody } from '../core/decode.js';
+import { decodeBody, decodeOptionalBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
 import { MSG, throwIfInvalid } from '../core/validation.js';
-import { HttpError } from '../errors.js';
+import { HttpError, badRequest } from '../errors.js';
 import { getVolume, listVisibleVolumeIds, volumeBricks } from '../store/volumes.js';
-import { BLOCK_RESTRICTION, VOLUME_CLONE, VOLUME_CREATE, VOLUME_EXPAND, validateName, validateVolumeCreate } from '../volumes/requests.js';
+import { BLOCK_RESTRICTION, VOLUME_CAPACITY, VOLUME_CLONE, VOLUME_CREATE, VOLUME_EXPAND, validateName, validateVolumeCreate } from '../volumes/requests.js';
 import {
   buildVolumeCreate,
   buildVolumeDelete,
   buildVolumeExpand,
+  checkClusterTargets,
   checkVolumeCreateTargets,
   execVolumeCreate,
   execVolumeDelete,
@@ -17,7 +18,33 @@ import {
 } from '../volumes/lifecycle.js';
 import { buildVolumeClone, execVolumeClone } from '../volumes/clone.js';
 import { setRestriction } from '../volumes/restriction.js';
-import { volumeView } from '../volumes/views.js';
+import { volumePage, volumeView, type VolumePageQuery } from '../volumes/views.js';
+import { volumeCapacity } from '../volumes/capacity.js';
+
+export const DETAILS_PAGE = { default: 500, max: 1000 };
+
+/**
+ * The query of GET /volumes/details. Unknown parameters are ignored (Heketi's routes ignore query
+ * strings); an empty value counts as absent.
+ */
+function detailsQuery(query: unknown): VolumePageQuery {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const one = (key: string): string | undefined => {
+    const v = q[key];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string') throw badRequest(`query parameter ${key} given more than once`);
+    return v;
+  };
+  const id = (key: string, what: string): string | undefined => {
+    const v = one(key);
+    if (v !== undefined && !/^[A-Fa-f0-9]{32}$/.test(v)) throw badRequest(`${key} must be ${what} id (32 hex characters)`);
+    return v?.toLowerCase();
+  };
+  const limitText = one('limit');
+  const limit = limitText === undefined ? DETAILS_PAGE.default : /^[0-9]{1,7}$/.test(limitText) ? Number(limitText) : NaN;
+  if (!(limit >= 1 && limit <= DETAILS_PAGE.max)) throw badRequest(`limit must be a whole number from 1 to ${DETAILS_PAGE.max}`);
+  return { limit, after: id('after', 'a volume'), name: one('name'), cluster: id('cluster', 'a cluster') };
+}
 
 export const volumeRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
@@ -52,7 +79,18 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     });
   });
 
+  // Brickyard: the largest volume a create with these parameters could get now (size ignored).
+  app.post('/volumes/capacity', async (req, reply) => {
+    const body = decodeOptionalBody(req.rawBody, VOLUME_CAPACITY);
+    validateVolumeCreate(body, { ignoreSize: true });
+    checkClusterTargets(ctx, body);
+    return sendJson(reply, 200, await volumeCapacity(ctx, body, body.each_durability));
+  });
+
   app.get('/volumes', async (_req, reply) => sendJson(reply, 200, { volumes: listVisibleVolumeIds(db) }));
+
+  // Brickyard: many volume infos per request, keyset-paged by id.
+  app.get('/volumes/details', async (req, reply) => sendJson(reply, 200, volumePage(db, detailsQuery(req.query))));
 
   app.get('/volumes/:id', async (req, reply) => {
     const v = getVolume(db, (req.params as { id: string }).id);

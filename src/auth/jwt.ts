@@ -89,6 +89,14 @@ function claimNumber(claims: Record<string, unknown>, name: string): number | un
   return Math.trunc(v);
 }
 
+/** Brickyard's read-only volume extensions a user token may call besides Heketi's `/volumes`. */
+const USER_EXTENSIONS = new Set(['GET /volumes/details', 'POST /volumes/capacity']);
+
+/** Heketi lets a user token call exactly `/volumes` (any method); Brickyard adds its volume reads. */
+function userMayCall(method: string, path: string): boolean {
+  return path === '/volumes' || USER_EXTENSIONS.has(`${method} ${path}`);
+}
+
 /**
  * Validates the Authorization header exactly as Heketi's JWT middleware does (heketi-auth.md §3)
  * and returns the issuer. Throws HttpError with Heketi's status and text on any failure.
@@ -150,6 +158,6 @@ export async function authenticate(
   if (claimError) throw claimError;
 
   if (claims.qsh !== qshFor(method, requestPath(rawUrl))) throw new HttpError(401, 'Invalid qsh claim in token');
-  if (iss === 'user' && requestPath(rawUrl) !== '/volumes') throw new HttpError(401, 'Administrator access required');
+  if (iss === 'user' && !userMayCall(method, requestPath(rawUrl))) throw new HttpError(401, 'Administrator access required');
   return iss;
 }

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { openDatabase, type DB } from '../store/db.js';
-import { exportDump, importDump } from '../store/dump.js';
+import { exportDump, importDump } from '../store/dump/index.js';
 import { checkDatabase } from '../store/check.js';
-import type { CliResult } from './client.js';
+import type { CliResult } from './command.js';
 
 /**
  * Offline database verbs (Heketi's `heketi db import|export|consistency-check`):

@@ -5,6 +5,8 @@
  * Go field order, omit-empty rules, unknown fields dropped, map keys sorted.
  */
 
+import { float32Shortest } from '../util/float32.js';
+
 type Json = Record<string, unknown>;
 
 // ---- Go value helpers
@@ -68,16 +70,6 @@ function sortedTags(v: unknown): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const k of keys) out[k] = str(v[k]);
   return out;
-}
-
-/** Shortest decimal that round-trips the float32, as Go marshals a float32. */
-function float32(v: unknown): number {
-  const f = Math.fround(num(v));
-  for (let p = 1; p <= 9; p++) {
-    const c = Number(f.toPrecision(p));
-    if (Math.fround(c) === f) return c;
-  }
-  return f;
 }
 
 // ---- Go re-encoding (what `--json` prints)
@@ -158,7 +150,7 @@ export function goVolume(v: unknown) {
     ...(num(o.gid) ? { gid: num(o.gid) } : {}),
     ...(gvo && gvo.length > 0 ? { glustervolumeoptions: gvo } : {}),
     ...(o.block === true ? { block: true } : {}),
-    snapshot: { enable: snap.enable === true, factor: float32(snap.factor) },
+    snapshot: { enable: snap.enable === true, factor: float32Shortest(num(snap.factor)) },
     id: str(o.id),
     cluster: str(o.cluster),
     mount: { glusterfs: { hosts: strArr(gfs.hosts), device: str(gfs.device), options } },

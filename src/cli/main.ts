@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config.js';
 import { isOfflineDbCommand, runDbCommand } from './db.js';
-import { runCli, USAGE as CLIENT_USAGE } from './client.js';
+import { runCli, USAGE as CLIENT_USAGE } from './run.js';
 
 const USAGE = `usage: brickyard serve [--config FILE] [--disable-auth]
        brickyard db import|export|check --dbfile DB [--jsonfile FILE]
+       brickyard k8s migrate-pvs [-f FILE]... [-o FILE] [--driver-name NAME] [--servers H1,H2] [--pv NAME]...
+       brickyard csi [--endpoint unix:///csi/csi.sock] [--mode controller|node|all] [...]   (brickyard csi --help)
        brickyard [--server URL] [--user U] [--secret K] [--json] <heketi-cli verb>
        brickyard --version`;
 
@@ -53,8 +56,19 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'serve' || cmd === undefined) return serve(rest);
+  if (cmd === 'csi') {
+    // The CSI driver (docs/csi.md), loaded only for this command.
+    const { runCsi } = await import('../csi/main.js');
+    return runCsi(rest);
+  }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(`${USAGE}\n\n${CLIENT_USAGE}`);
+    return;
+  }
+  if (cmd === 'k8s') {
+    const { runK8s } = await import('../k8s/cli.js');
+    const io = { readStdin: () => readFileSync(0, 'utf8'), stdout: (s: string) => process.stdout.write(s), stderr: (s: string) => process.stderr.write(s) };
+    process.exitCode = runK8s(rest, io);
     return;
   }
   if (cmd === 'db' && isOfflineDbCommand(rest)) {

@@ -2,7 +2,7 @@ import type { AdminState, Config, LogLevel } from '../config.js';
 import { openDatabase, type DB } from '../store/db.js';
 import type { CommandRunner } from '../gluster/executor.js';
 import { NodeOps } from '../gluster/nodeops.js';
-import { MockRunner } from '../gluster/mock.js';
+import { MockRunner } from '../gluster/mock/index.js';
 import { SshRunner } from '../gluster/ssh.js';
 import { KubectlRunner } from '../gluster/kubectl.js';
 import { OperationRunner } from '../operations/runner.js';

@@ -1,5 +1,5 @@
 import type { DB } from './db.js';
-import { OP_TYPE_BY_NUMBER } from './dump.js';
+import { OP_TYPE_BY_NUMBER } from './dump/schema.js';
 
 /**
  * Heketi's `GET /db/check` / `heketi db consistency-check`: per bucket the number of entries,

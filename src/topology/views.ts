@@ -1,5 +1,6 @@
 import type { DB } from '../store/db.js';
 import { stmt } from '../store/stmt.js';
+import { groupBy } from '../util/group.js';
 import {
   clusterNodes,
   getCluster,
@@ -21,7 +22,8 @@ export interface BrickInfo {
   size: number;
 }
 
-interface BrickRowLite {
+/** The brick columns a BrickInfo shows. */
+export interface BrickInfoRow {
   id: string;
   path: string;
   device_id: string;
@@ -30,13 +32,13 @@ interface BrickRowLite {
   size: number;
 }
 
-export function brickInfo(b: BrickRowLite): BrickInfo {
+export function brickInfo(b: BrickInfoRow): BrickInfo {
   return { id: b.id, path: b.path, device: b.device_id, node: b.node_id, volume: b.volume_id, size: b.size };
 }
 
 /** Device bricks include pending ones, as in Heketi. */
 function deviceBricks(db: DB, deviceId: string): BrickInfo[] {
-  return (stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks WHERE device_id = ? ORDER BY id').all(deviceId) as BrickRowLite[]).map(
+  return (stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks WHERE device_id = ? ORDER BY id').all(deviceId) as BrickInfoRow[]).map(
     brickInfo,
   );
 }
@@ -46,7 +48,7 @@ function withTags(tagsJson: string): { tags?: Record<string, string> } {
   return Object.keys(tags).length > 0 ? { tags } : {};
 }
 
-export function deviceView(db: DB, d: DeviceRow) {
+function deviceInfo(d: DeviceRow, bricks: BrickInfo[]) {
   const paths = JSON.parse(d.paths) as string[];
   return {
     name: d.name,
@@ -56,11 +58,17 @@ export function deviceView(db: DB, d: DeviceRow) {
     ...(paths.length > 0 ? { paths } : {}),
     ...(d.pv_uuid ? { pv_uuid: d.pv_uuid } : {}),
     state: d.state,
-    bricks: deviceBricks(db, d.id),
+    bricks,
   };
 }
 
-export function nodeView(db: DB, n: NodeRow) {
+export function deviceView(db: DB, d: DeviceRow) {
+  return deviceInfo(d, deviceBricks(db, d.id));
+}
+
+type DeviceInfo = ReturnType<typeof deviceInfo>;
+
+function nodeInfo(n: NodeRow, devices: DeviceInfo[]) {
   return {
     zone: n.zone,
     hostnames: { manage: [n.manage_hostname], storage: [n.storage_hostname] },
@@ -68,8 +76,25 @@ export function nodeView(db: DB, n: NodeRow) {
     ...withTags(n.tags),
     id: n.id,
     state: n.state,
-    devices: nodeDevices(db, n.id).map((d) => deviceView(db, d)),
+    devices,
   };
+}
+
+export type NodeInfo = ReturnType<typeof nodeInfo>;
+
+export function nodeView(db: DB, n: NodeRow): NodeInfo {
+  return nodeInfo(n, nodeDevices(db, n.id).map((d) => deviceView(db, d)));
+}
+
+/** Every visible node's info (as `nodeView`), grouped by cluster, from three statements in all. */
+export function nodeViewsByCluster(db: DB): Map<string, NodeInfo[]> {
+  const brickRows = stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks ORDER BY device_id, id').all() as BrickInfoRow[];
+  const bricks = groupBy(brickRows, (b) => b.device_id);
+  const deviceRows = stmt(db, 'SELECT * FROM devices WHERE pending_op IS NULL ORDER BY id').all() as DeviceRow[];
+  const devices = groupBy(deviceRows, (d) => d.node_id);
+  const nodes = stmt(db, 'SELECT * FROM nodes WHERE pending_op IS NULL ORDER BY id').all() as NodeRow[];
+  const infos = nodes.map((n) => nodeInfo(n, (devices.get(n.id) ?? []).map((d) => deviceInfo(d, (bricks.get(d.id) ?? []).map(brickInfo)))));
+  return groupBy(infos, (n) => n.cluster);
 }
 
 export function clusterView(db: DB, id: string) {

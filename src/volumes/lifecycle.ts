@@ -46,11 +46,16 @@ export function storedOptions(ctx: AppContext, requested: string[], block: boole
   ];
 }
 
-/** Checks that need the DB but no placement (heketi-api.md §9 steps 8–10). */
-export function checkVolumeCreateTargets(ctx: AppContext, req: VolumeCreateRequest): void {
+/** The clusters a create names must exist, and there must be one (heketi-api.md §9 steps 8–9). */
+export function checkClusterTargets(ctx: AppContext, req: VolumeCreateRequest): void {
   const all = listClusterIds(ctx.db);
   if (all.length === 0) throw badRequest('No clusters configured');
   for (const c of req.clusters) if (!getCluster(ctx.db, c)) throw badRequest(`Cluster id ${c} not found`);
+}
+
+/** Checks that need the DB but no placement (heketi-api.md §9 steps 8–10). */
+export function checkVolumeCreateTargets(ctx: AppContext, req: VolumeCreateRequest): void {
+  checkClusterTargets(ctx, req);
   const echo = durabilityEcho(req.durability);
   const d = effectiveDurability(echo, req.glustervolumeoptions);
   const minKiB = minimumVolumeSizeKiB(d, ctx.config.glusterfs.brickMinSizeGb * KiB_PER_GiB);
@@ -65,7 +70,7 @@ interface Candidate {
 }
 
 /** Cluster eligibility of §4.2 (type flags, name uniqueness, volume limit). */
-function eligibleClusters(ctx: AppContext, req: VolumeCreateRequest, name: string): { eligible: string[]; errors: Candidate[] } {
+export function eligibleClusters(ctx: AppContext, req: VolumeCreateRequest, name: string): { eligible: string[]; errors: Candidate[] } {
   const candidates = req.clusters.length > 0 ? req.clusters : listClusterIds(ctx.db);
   const eligible: string[] = [];
   const errors: Candidate[] = [];
@@ -93,6 +98,44 @@ function joinClusterErrors(head: string, errors: Candidate[]): string {
   return [head, ...errors.map((e) => `Cluster ${e.clusterId}: ${e.error}`)].join('\n');
 }
 
+export interface PlanFailure {
+  error: string;
+  reasons: string[];
+}
+
+/** The error of a create that found no eligible cluster. */
+export function noEligibleCluster(errors: Candidate[]): PlanFailure {
+  if (errors.length === 1) return { error: errors[0]!.error!, reasons: [] };
+  return { error: joinClusterErrors('No eligible cluster for volume', errors), reasons: [] };
+}
+
+export interface ClusterFailure {
+  clusterId: string;
+  error: string;
+  reasons: string[];
+}
+
+/** The error of a create that every eligible cluster failed to place (reasons prefixed by cluster when several). */
+export function placementFailed(failures: ClusterFailure[]): PlanFailure {
+  if (failures.length === 1) return { error: failures[0]!.error, reasons: failures[0]!.reasons };
+  return {
+    error: joinClusterErrors('Unable to create volume on any cluster:', failures),
+    reasons: failures.flatMap((f) => f.reasons.map((x) => `cluster ${f.clusterId}: ${x}`)),
+  };
+}
+
+/** What placement needs from a create request: Heketi's defaults and the configured options applied. */
+export function createPlacementParams(ctx: AppContext, req: VolumeCreateRequest): PlacementParams {
+  const options = storedOptions(ctx, req.glustervolumeoptions, req.block);
+  return {
+    sizeGiB: req.size,
+    durability: effectiveDurability(durabilityEcho(req.durability), options),
+    snapshotFactor: req.snapshot.enable ? Math.fround(req.snapshot.factor) : 1,
+    existingBricks: 0,
+    options,
+  };
+}
+
 export interface CreatePlan {
   clusterId: string;
   placement: Placement;
@@ -103,31 +146,17 @@ export interface CreatePlan {
  * Chooses a cluster and a placement for a new volume without writing anything; the caller runs
  * it inside the transaction that records the result, so the read and the reservation are atomic.
  */
-export function planVolumeCreate(ctx: AppContext, req: VolumeCreateRequest, name: string): CreatePlan | { error: string; reasons: string[] } {
+export function planVolumeCreate(ctx: AppContext, req: VolumeCreateRequest, name: string): CreatePlan | PlanFailure {
   const { eligible, errors } = eligibleClusters(ctx, req, name);
-  if (eligible.length === 0) {
-    if (errors.length === 1) return { error: errors[0]!.error!, reasons: [] };
-    return { error: joinClusterErrors('No eligible cluster for volume', errors), reasons: [] };
-  }
-  const echo = durabilityEcho(req.durability);
-  const options = storedOptions(ctx, req.glustervolumeoptions, req.block);
-  const params: PlacementParams = {
-    sizeGiB: req.size,
-    durability: effectiveDurability(echo, options),
-    snapshotFactor: req.snapshot.enable ? Math.fround(req.snapshot.factor) : 1,
-    existingBricks: 0,
-    options,
-  };
-  const failures: Candidate[] = [];
-  const reasons: string[] = [];
+  if (eligible.length === 0) return noEligibleCluster(errors);
+  const params = createPlacementParams(ctx, req);
+  const failures: ClusterFailure[] = [];
   for (const clusterId of eligible) {
     const r = place(ctx, clusterId, params);
     if (r.ok) return { clusterId, placement: r.placement, params };
-    failures.push({ clusterId, error: r.failure.error });
-    reasons.push(...r.failure.reasons.map((x) => (eligible.length > 1 ? `cluster ${clusterId}: ${x}` : x)));
+    failures.push({ clusterId, error: r.failure.error, reasons: r.failure.reasons });
   }
-  if (failures.length === 1) return { error: failures[0]!.error!, reasons };
-  return { error: joinClusterErrors('Unable to create volume on any cluster:', failures), reasons };
+  return placementFailed(failures);
 }
 
 interface CreateState {

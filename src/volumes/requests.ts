@@ -16,6 +16,9 @@ export const VOLUME_CREATE = {
 
 export type VolumeCreateRequest = Decoded<typeof VOLUME_CREATE>;
 
+/** POST /volumes/capacity: a create request (its size ignored) and whether to answer for every standard durability too. */
+export const VOLUME_CAPACITY = { ...VOLUME_CREATE, each_durability: 'bool' } as const;
+
 export const VOLUME_EXPAND = { expand_size: 'int' } as const;
 export const VOLUME_CLONE = { name: 'string' } as const;
 export const BLOCK_RESTRICTION = { restriction: 'string' } as const;
@@ -46,11 +49,16 @@ export function validateOptions(options: string[]): void {
   }
 }
 
-/** The synchronous checks of POST /volumes, in Heketi's order (heketi-api.md §9). */
-export function validateVolumeCreate(req: VolumeCreateRequest): void {
+/**
+ * The synchronous checks of POST /volumes, in Heketi's order (heketi-api.md §9). `ignoreSize` for
+ * requests that ask about sizes (POST /volumes/capacity) rather than create one.
+ */
+export function validateVolumeCreate(req: VolumeCreateRequest, opts: { ignoreSize?: boolean } = {}): void {
   const errors: FieldErrors = {};
-  if (req.size === 0) errors.size = MSG.blank;
-  else if (req.size < 1) errors.size = MSG.min(1);
+  if (!opts.ignoreSize) {
+    if (req.size === 0) errors.size = MSG.blank;
+    else if (req.size < 1) errors.size = MSG.min(1);
+  }
   if (req.name !== '' && (!NAME.test(req.name) || req.name.length > 128)) errors.name = MSG.format;
   throwIfInvalid(errors);
   if (req.gid < 0) throw badRequest('Bad group id less than zero');

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, USER_KEY, startTestServer, type TestServer } from '../helpers/server.js';
-import { runCli, type CliResult } from '../../src/cli/client.js';
+import { runCli, type CliResult } from '../../src/cli/run.js';
 import { openDatabase } from '../../src/store/db.js';
-import { importDump } from '../../src/store/dump.js';
+import { importDump } from '../../src/store/dump/index.js';
 
 /**
  * The client verbs (`brickyard <heketi-cli verb>`) in-process against an in-process server, compared

@@ -9,164 +9,39 @@
  *  (c) the DB equals the nodes (test/helpers/drift.ts reads the mock state file directly; the
  *      server's own `GET /internal/state/drift` must agree).
  *
- * The kill comes from the mock (src/gluster/mock.ts, test-only): with BRICKYARD_MOCK_CRASH_FILE set,
+ * The kill comes from the mock (src/gluster/mock/runner.ts, test-only): with BRICKYARD_MOCK_CRASH_FILE set,
  * writing `<n>` to that file arms it, and the process kills itself after the n-th command from then
  * on. So one server start per step: the restarted server recovers, we check, prepare the next step
  * on it and arm it again. The number of commands N of each operation is measured by a first,
  * uninterrupted run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { ADMIN_KEY, USER_KEY, startTestServer, token, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { ChildServer, buildServer, cleanupServers, type Res } from '../helpers/child-server.js';
 import { planBrickCreate, planDeviceSetup, planVolumeCreate } from '../../src/gluster/planner.js';
 import { driftBetween } from '../helpers/drift.js';
 import { INTERRUPTED } from '../../src/store/queue.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const live = new Set<ChildProcess>();
+beforeAll(buildServer, 60_000);
+afterAll(cleanupServers);
 
-/**
- * How the server is started: `node --import tsx src/cli/main.ts serve`, or (much faster to start,
- * which matters with ~70 restarts) the same entry point bundled by esbuild (tsx's own transpiler)
- * into a temp dir next to links to node_modules, migrations/ and openapi.yaml.
- */
-let serverArgv: string[] = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
-let buildDir: string | undefined;
-
-beforeAll(async () => {
-  try {
-    const esbuild = await import('esbuild');
-    buildDir = mkdtempSync(join(tmpdir(), 'brickyard-crash-build-'));
-    await esbuild.build({
-      entryPoints: [join(ROOT, 'src/cli/main.ts')],
-      outfile: join(buildDir, 'src/cli/main.mjs'),
-      bundle: true,
-      packages: 'external',
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'error',
-    });
-    for (const f of ['node_modules', 'migrations', 'openapi.yaml']) symlinkSync(join(ROOT, f), join(buildDir, f));
-    serverArgv = [join(buildDir, 'src/cli/main.mjs')];
-  } catch {
-    // esbuild unavailable: run through tsx (slower starts).
-  }
-}, 60_000);
-
-afterAll(() => {
-  for (const p of live) p.kill('SIGKILL');
-  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
-});
-
-interface Res {
-  status: number;
-  text: string;
-  location: string;
-  json<T = Record<string, unknown>>(): T;
-}
-
-/** One child server on one data directory; `start()` again restarts it on the same files. */
-class Child {
-  proc!: ChildProcess;
-  base = '';
-  exited!: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr = '';
-  readonly dbPath: string;
+/** A child server on the mock executor, with its crash switch (BRICKYARD_MOCK_CRASH_FILE). */
+class Child extends ChildServer {
   readonly crashFile: string;
-  readonly config: string;
 
-  constructor(readonly dir: string) {
-    this.dbPath = join(dir, 'heketi.db');
-    this.crashFile = join(dir, 'crash-after');
-    this.config = join(dir, 'heketi.json');
-    writeFileSync(
-      this.config,
-      JSON.stringify({
-        port: '0',
-        jwt: { admin: { key: ADMIN_KEY }, user: { key: USER_KEY } },
-        glusterfs: { executor: 'mock', db: this.dbPath, loglevel: 'info', mock: { delay_ms: 2 } },
-      }),
-    );
-  }
-
-  async start(extraEnv: Record<string, string> = {}): Promise<void> {
-    const proc = spawn(process.execPath, [...serverArgv, 'serve', '--config', this.config], {
-      cwd: ROOT,
-      env: { ...process.env, BRICKYARD_MOCK_CRASH_FILE: this.crashFile, NODE_OPTIONS: '', ...extraEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    live.add(proc);
-    this.proc = proc;
-    this.stderr = '';
-    this.exited = new Promise((res) =>
-      proc.once('exit', (code, signal) => {
-        live.delete(proc);
-        res({ code, signal });
-      }),
-    );
-    proc.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.base = await new Promise<string>((res, rej) => {
-      let buf = '';
-      let found = false;
-      proc.stdout!.on('data', (d: Buffer) => {
-        if (found) return; // keep draining
-        buf += d.toString();
-        const m = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(buf) ?? /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(buf);
-        if (m) {
-          found = true;
-          res(m[1]!);
-        }
-      });
-      void this.exited.then((e) => {
-        if (!found) rej(new Error(`server exited (${e.code ?? e.signal}) before listening: ${this.stderr}`));
-      });
-    });
-  }
-
-  async req(method: string, path: string, body?: unknown): Promise<Res> {
-    const r = await fetch(this.base + path, {
-      method,
-      redirect: 'manual',
-      headers: { authorization: `bearer ${token(method, path)}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, text, location: r.headers.get('location') ?? '', json: <T>() => JSON.parse(text) as T };
-  }
-
-  /** Polls a queue entry to its end. */
-  async wait(location: string): Promise<Res> {
-    for (;;) {
-      const r = await this.req('GET', location);
-      if (r.status !== 200) return r;
-      await sleep(5);
-    }
-  }
-
-  /** An async request that must succeed: returns the id in its 303 Location ('' for 204). */
-  async ok(method: string, path: string, body?: unknown): Promise<string> {
-    const r = await this.req(method, path, body);
-    expect(r.status, `${method} ${path}: ${r.text}`).toBe(202);
-    const done = await this.wait(r.location);
-    expect([303, 204], `${method} ${path} → ${done.status} ${done.text}`).toContain(done.status);
-    return done.location.split('/').pop() ?? '';
+  constructor(dir: string) {
+    const crashFile = join(dir, 'crash-after');
+    super(dir, { glusterfs: { executor: 'mock', loglevel: 'info', mock: { delay_ms: 2 } }, env: { BRICKYARD_MOCK_CRASH_FILE: crashFile }, pollMs: 5 });
+    this.crashFile = crashFile;
   }
 
   commandCount(): number {
     const log = `${this.dbPath}.mock-nodes.json.log`;
     return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l !== '').length : 0;
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill('SIGKILL');
-    await this.exited;
   }
 }
 
@@ -377,7 +252,7 @@ async function runScenario(sc: Scenario): Promise<{ steps: number }> {
     await expectConsistent(s, `${sc.name}: final state`);
     return { steps: total };
   } finally {
-    await s.stop();
+    await s.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -409,7 +284,7 @@ describe.concurrent('crash at every step, restart, recover', () => {
       await s.ok('POST', '/devices', { name: '/dev/sdb', node }); // the disk is usable again
       await expectConsistent(s, 'device added after the crash');
     } finally {
-      await s.stop();
+      await s.kill();
       rmSync(dir, { recursive: true, force: true });
     }
   });

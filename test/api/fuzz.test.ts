@@ -183,6 +183,7 @@ const BODIES: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   'POST /devices/{id}/tags': fc.record({ change_type: mix(fc.constantFrom('set', 'update', 'delete')), tags: tagsArb }, { requiredKeys: [] }),
   'POST /volumes': volumeBody(),
   'POST /volumes/plan': volumeBody(),
+  'POST /volumes/capacity': fc.tuple(volumeBody(), mix(fc.boolean(), 4)).map(([body, each]) => ({ ...body, each_durability: each })),
   'POST /volumes/{id}/expand': fc.record({ expand_size: sizeArb }, { requiredKeys: [] }),
   'POST /volumes/{id}/clone': fc.record({ name: mix(fc.constantFrom('', 'clone1', 'c_2')) }, { requiredKeys: [] }),
   'POST /volumes/{id}/block-restriction': fc.record({ restriction: mix(fc.constantFrom('', 'locked')) }, { requiredKeys: [] }),
@@ -336,7 +337,11 @@ function anyRequestArb(routes: Route[]): fc.Arbitrary<FuzzReq> {
       randomPath: fc
         .array(fc.oneof(fc.constantFrom('volumes', 'nodes', 'devices', 'clusters', 'queue', 'internal', 'state', '..', '.', '', '%2e%2e', '%00', '%ZZ', '~', 'expand'), hostileString.map(encodeURIComponent), hex32), { maxLength: 5 })
         .map((segs) => `/${segs.join('/')}`),
-      query: fc.oneof(fc.constantFrom('?', '?a=b&a=c', '?id=;reboot', '?%00=%0a'), hostileString.map((x) => `?q=${encodeURIComponent(x)}`)),
+      query: fc.oneof(
+        fc.constantFrom('?', '?a=b&a=c', '?id=;reboot', '?%00=%0a', '?limit=2', '?limit=0&after=', '?name=v1&name=v2'),
+        hostileString.map((x) => `?q=${encodeURIComponent(x)}`),
+        fc.tuple(fc.constantFrom('limit', 'after', 'name', 'cluster'), fc.oneof(hostileString, hex32, fc.integer().map(String))).map(([k, v]) => `?${k}=${encodeURIComponent(v)}`),
+      ),
       body: bodyArb(BODIES[`${routes[i]!.method} ${routes[i]!.path}`]),
       contentType: fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=----x', 'garbage', ';;;', 'application/json; charset=utf-16', '*/*', 'a'.repeat(4000)),
       auth: fc.constantFrom('admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'admin', 'user', 'none', 'garbage', 'qsh', 'basic'),

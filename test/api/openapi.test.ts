@@ -55,7 +55,7 @@ describe('openapi.yaml (standalone)', () => {
       .filter((o) => o.operation['x-brickyard-access'] === 'user')
       .map((o) => `${o.method} ${o.path}`)
       .sort();
-    expect(userOps).toEqual(['GET /volumes', 'POST /volumes']);
+    expect(userOps).toEqual(['GET /volumes', 'GET /volumes/details', 'POST /volumes', 'POST /volumes/capacity']);
   });
 
   it('compiles every schema with ajv', () => {
@@ -124,6 +124,8 @@ describe('openapi.yaml (standalone)', () => {
     expect(matchPath(`/volumes/${ID}`)?.template).toBe('/volumes/{id}');
     expect(matchPath(`/volumes/${ID.toUpperCase()}/expand`)?.template).toBe('/volumes/{id}/expand');
     expect(matchPath('/volumes/plan')?.template).toBe('/volumes/plan');
+    expect(matchPath('/volumes/capacity')?.template).toBe('/volumes/capacity');
+    expect(matchPath('/volumes/details?limit=5')?.template).toBe('/volumes/details');
     expect(matchPath('/operations/pending/cleanup')?.template).toBe('/operations/pending/cleanup');
     expect(matchPath('/volumes/not-hex')).toBeUndefined();
     expect(matchPath('/volumes/{id}')?.template).toBe('/volumes/{id}');

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, token, type TestServer, ADMIN_KEY, USER_KEY } from '../helpers/server.js';
 import { defaultConfig } from '../../src/config.js';
 import { createBrickyard } from '../../src/app.js';
-import { MockRunner } from '../../src/gluster/mock.js';
+import { MockRunner } from '../../src/gluster/mock/index.js';
 import { checkDatabase } from '../../src/store/check.js';
 import { migrate } from '../../src/store/db.js';
 

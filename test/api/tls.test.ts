@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, USER_KEY, startTestServer, token, type TestServer } from '../helpers/server.js';
 import { ConfigError, defaultConfig, loadConfig } from '../../src/config.js';
 import { createBrickyard, type Brickyard } from '../../src/app.js';
-import { MockRunner } from '../../src/gluster/mock.js';
+import { MockRunner } from '../../src/gluster/mock/index.js';
 
 let dir: string;
 let certFile: string;

@@ -11,7 +11,7 @@ import { ADMIN_KEY, USER_KEY, startTestServer, type TestServer } from '../helper
 import { BUSY_POOL, bigPoolDump, launchBrowser, measurePoolFirstPaint, signIn, type Browser } from '../../bench/console.js';
 import { kib, pct } from '../../src/console/format.js';
 import { planBrickCreate } from '../../src/gluster/planner.js';
-import { importDump } from '../../src/store/dump.js';
+import { importDump } from '../../src/store/dump/index.js';
 
 const OUT = join(process.cwd(), 'test-output', 'console');
 const PHONE = { width: 390, height: 844 };

@@ -21,8 +21,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERRUPTED } from '../../src/store/queue.js';
-import { lab, labState, brickTraces, labTopology, loadLab, peerStatus, sleep, waitFor, waitPeersConnected, glusterVolumes, type LabEnv } from './lab.js';
-import { Child, buildServer, cleanupServers, expectPrivateHeketiDirs, labVsDb, type Res } from './lab2.js';
+import { lab, labState, brickTraces, loadLab, peerStatus, sleep, waitFor, waitPeersConnected, glusterVolumes, type LabEnv } from './lab.js';
+import { buildServer, cleanupServers, type Res } from '../helpers/child-server.js';
+import { Child, expectPrivateHeketiDirs, labVsDb, loadTopology, teardown, type Loaded } from './lab2.js';
 
 const { lab: L, why } = await loadLab();
 if (!L) console.warn(`\n*** crash-lab e2e SKIPPED: ${why}.\n*** Run \`bash scripts/e2e.sh\`, or \`scripts/lab up 3 --disks 1\` first.\n`);
@@ -41,41 +42,6 @@ async function timed<T>(what: string, f: () => Promise<T>): Promise<T> {
   } finally {
     timings.push([what, (performance.now() - t0) / 1000]);
   }
-}
-
-interface Loaded {
-  cluster: string;
-  nodes: string[];
-  devices: string[];
-}
-
-async function loadTopology(s: Child): Promise<Loaded> {
-  const topo = await labTopology();
-  const c = await s.req('POST', '/clusters', { file: true, block: true });
-  expect(c.status, c.text).toBe(201);
-  const t: Loaded = { cluster: c.json<{ id: string }>().id, nodes: [], devices: [] };
-  for (const entry of topo.clusters[0]!.nodes) {
-    const nodeId = await s.ok('POST', '/nodes', { zone: entry.node.zone, hostnames: entry.node.hostnames, cluster: t.cluster });
-    t.nodes.push(nodeId);
-    for (const d of entry.devices) await s.ok('POST', '/devices', { name: d.name, node: nodeId, destroydata: d.destroydata });
-    const node = await s.get<{ devices: { id: string }[] }>(`/nodes/${nodeId}`);
-    t.devices.push(...node.devices.map((d) => d.id));
-  }
-  return t;
-}
-
-/** Volumes, devices (offline → failed → delete), nodes (peer detach), cluster. */
-async function teardown(s: Child, t: Loaded): Promise<void> {
-  for (const v of (await s.get<{ volumes: string[] }>('/volumes')).volumes) await s.ok('DELETE', `/volumes/${v}`);
-  for (const id of t.devices) {
-    const d = await s.get<{ state: string }>(`/devices/${id}`);
-    if (d.state === 'online') await s.ok('POST', `/devices/${id}/state`, { state: 'offline' });
-    if (d.state !== 'failed') await s.ok('POST', `/devices/${id}/state`, { state: 'failed' });
-    await s.ok('DELETE', `/devices/${id}`);
-  }
-  for (const id of t.nodes) await s.ok('DELETE', `/nodes/${id}`);
-  const c = await s.req('DELETE', `/clusters/${t.cluster}`);
-  expect(c.status, c.text).toBe(200);
 }
 
 /** Polls GET /operations until the recovery has cleaned every interrupted operation. */

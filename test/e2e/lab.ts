@@ -320,18 +320,20 @@ export function mountPoint(l: LabEnv, name: string): string {
  * FUSE-mounts a volume on the host as a client would from the API's mount info:
  * `mount -t glusterfs DEVICE -o backup-volfile-servers=B1:B2 DIR` (mount.glusterfs wants the
  * backup servers colon-separated; the API lists them comma-separated, as Heketi does).
- * Then waits until the client is connected to every brick (`lab wait-clients`).
+ * `extraOptions` are appended (mount flags of a PV). Then waits until the client is connected to
+ * every brick (`lab wait-clients`).
  */
-export async function mountVolume(l: LabEnv, name: string, info: MountInfo): Promise<string> {
+export async function mountVolume(l: LabEnv, name: string, info: MountInfo, extraOptions: string[] = []): Promise<string> {
   const dir = mountPoint(l, name);
   mkdirSync(dir, { recursive: true });
   const backup = info.glusterfs.options['backup-volfile-servers'].split(',').filter((s) => s !== '').join(':');
   const args = ['-t', 'glusterfs', info.glusterfs.device, dir];
-  if (backup) args.push('-o', `backup-volfile-servers=${backup}`);
+  const options = [...(backup ? [`backup-volfile-servers=${backup}`] : []), ...extraOptions];
+  if (options.length > 0) args.push('-o', options.join(','));
   const r = await execa('mount', args, { reject: false, stdin: 'ignore' });
   if (r.exitCode !== 0) throw new Error(`mount ${args.join(' ')} failed: ${String(r.stderr).trim() || String(r.stdout).trim()}`);
   mounted.add(dir);
-  await lab('wait-clients', info.glusterfs.device.split(':')[1]!, '60');
+  await lab('wait-clients', info.glusterfs.device.split(':')[1]!.replace(/^\//, ''), '60');
   return dir;
 }
 

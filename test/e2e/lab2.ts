@@ -1,186 +1,79 @@
 /**
- * Helpers for test/e2e/crash-lab.e2e.test.ts: Brickyard as a child process (`serve --config`) with
- * the ssh executor against the lab (so that it can be SIGKILLed and restarted on the same DB), and
+ * Helpers for test/e2e/crash-lab.e2e.test.ts: Brickyard as a child process (test/helpers/child-server.ts)
+ * with the ssh executor against the lab (so that it can be SIGKILLed and restarted on the same DB), and
  * the comparison "what the DB knows" ↔ "what each lab node holds" (read with `scripts/lab exec`,
  * never through the executor under test). The lab is the one GLAB_DIR / GLAB_NET / GLAB_NAME name
  * (test/e2e/lab.ts passes the environment through to scripts/lab).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ADMIN_KEY, USER_KEY, token } from '../helpers/server.js';
-import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, onNode, sleep, type LabEnv, type NodeState } from './lab.js';
+import { join } from 'node:path';
+import { ChildServer } from '../helpers/child-server.js';
+import { HEKETI_DIR, LAB_FSTAB, MOUNTS_DIR, glusterVolumes, labState, labTopology, onNode, type LabEnv, type NodeState } from './lab.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const live = new Set<ChildProcess>();
-
-/** `node --import tsx src/cli/main.ts`, or the same entry bundled by esbuild (faster restarts). */
-let serverArgv: string[] = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
-let buildDir: string | undefined;
-
-export async function buildServer(): Promise<void> {
-  try {
-    const esbuild = await import('esbuild');
-    buildDir = mkdtempSync(join(tmpdir(), 'brickyard-crashlab-build-'));
-    await esbuild.build({
-      entryPoints: [join(ROOT, 'src/cli/main.ts')],
-      outfile: join(buildDir, 'src/cli/main.mjs'),
-      bundle: true,
-      packages: 'external',
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      logLevel: 'error',
-    });
-    for (const f of ['node_modules', 'migrations', 'openapi.yaml']) symlinkSync(join(ROOT, f), join(buildDir, f));
-    serverArgv = [join(buildDir, 'src/cli/main.mjs')];
-  } catch {
-    // esbuild unavailable: run through tsx (slower starts).
-  }
-}
-
-export function cleanupServers(): void {
-  for (const p of live) p.kill('SIGKILL');
-  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
-}
-
-export interface Res {
-  status: number;
-  text: string;
-  location: string;
-  json<T = Record<string, unknown>>(): T;
-}
-
-/** One child server on one data directory; `start()` again restarts it on the same DB. */
-export class Child {
-  proc!: ChildProcess;
-  base = '';
-  exited!: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Everything the current process wrote (JSON log lines), for failure messages. */
-  output = '';
-  readonly dir: string;
-  readonly dbPath: string;
-  readonly config: string;
-
-  constructor(l: LabEnv) {
-    this.dir = mkdtempSync(join(tmpdir(), 'brickyard-crashlab-'));
-    this.dbPath = join(this.dir, 'heketi.db');
-    this.config = join(this.dir, 'heketi.json');
-    writeFileSync(
-      this.config,
-      JSON.stringify({
-        port: '0',
-        jwt: { admin: { key: ADMIN_KEY }, user: { key: USER_KEY } },
-        glusterfs: {
-          executor: 'ssh',
-          db: this.dbPath,
-          loglevel: 'info',
-          sshexec: {
-            keyfile: l.ssh.key,
-            user: 'root',
-            port: '22',
-            // The lab's nodes have a private /var/lib/heketi (brick mounts and fstab).
-            fstab: LAB_FSTAB,
-            connect_timeout: 5,
-            options: ['StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null', 'LogLevel=ERROR'],
-          },
+/** A child server with the ssh executor against the lab, on its own temporary data directory. */
+export class Child extends ChildServer {
+  /** `port`: a fixed port, so that clients reach the server again after a restart (default: any free one). */
+  constructor(l: LabEnv, port = 0) {
+    super(mkdtempSync(join(tmpdir(), 'brickyard-crashlab-')), {
+      glusterfs: {
+        executor: 'ssh',
+        loglevel: 'info',
+        sshexec: {
+          keyfile: l.ssh.key,
+          user: 'root',
+          port: '22',
+          // The lab's nodes have a private /var/lib/heketi (brick mounts and fstab).
+          fstab: LAB_FSTAB,
+          connect_timeout: 5,
+          options: ['StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null', 'LogLevel=ERROR'],
         },
-      }),
-    );
-  }
-
-  async start(): Promise<void> {
-    const proc = spawn(process.execPath, [...serverArgv, 'serve', '--config', this.config], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      },
+      pollMs: 100,
+      port,
     });
-    live.add(proc);
-    this.proc = proc;
-    this.output = '';
-    this.exited = new Promise((res) =>
-      proc.once('exit', (code, signal) => {
-        live.delete(proc);
-        res({ code, signal });
-      }),
-    );
-    proc.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.base = await new Promise<string>((res, rej) => {
-      let found = false;
-      proc.stdout!.on('data', (d: Buffer) => {
-        this.output += d.toString();
-        if (found) return;
-        const m = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(this.output) ?? /"msg":"Server listening at (http:\/\/[^"]+)"/.exec(this.output);
-        if (m) {
-          found = true;
-          res(m[1]!);
-        }
-      });
-      void this.exited.then((e) => {
-        if (!found) rej(new Error(`server exited (${e.code ?? e.signal}) before listening: ${this.output}`));
-      });
-    });
-  }
-
-  /** The last warn/error log lines of the current process. */
-  recentLogs(n = 15): string {
-    return this.output
-      .split('\n')
-      .filter((l) => /"level":(40|50|60)/.test(l))
-      .slice(-n)
-      .join('\n');
-  }
-
-  async req(method: string, path: string, body?: unknown): Promise<Res> {
-    const r = await fetch(this.base + path, {
-      method,
-      redirect: 'manual',
-      headers: { authorization: `bearer ${token(method, path)}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, text, location: r.headers.get('location') ?? '', json: <T>() => JSON.parse(text) as T };
-  }
-
-  async get<T>(path: string): Promise<T> {
-    const r = await this.req('GET', path);
-    if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${r.text}`);
-    return r.json<T>();
-  }
-
-  /** Polls a queue entry to its end. */
-  async wait(location: string, timeoutMs = 600_000): Promise<Res> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const r = await this.req('GET', location);
-      if (r.status !== 200) return r;
-      if (Date.now() > end) throw new Error(`${location} still pending after ${timeoutMs / 1000}s`);
-      await sleep(100);
-    }
-  }
-
-  /** An async request that must succeed: returns the id in its 303 Location ('' for 204). */
-  async ok(method: string, path: string, body?: unknown): Promise<string> {
-    const r = await this.req(method, path, body);
-    if (r.status !== 202) throw new Error(`${method} ${path}: expected 202, got ${r.status} ${r.text}`);
-    const done = await this.wait(r.location);
-    if (done.status !== 303 && done.status !== 204) throw new Error(`${method} ${path} → ${done.status} ${done.text}\n${this.recentLogs()}`);
-    return done.location.split('/').pop() ?? '';
-  }
-
-  /** SIGKILL, as a crash: in-flight ssh clients are left running, as they would be. */
-  async kill(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill('SIGKILL');
-    await this.exited;
   }
 
   async close(): Promise<void> {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface Loaded {
+  cluster: string;
+  nodes: string[];
+  devices: string[];
+}
+
+/** The lab's topology (`lab topology`: one cluster, every node and disk) loaded through the API. */
+export async function loadTopology(s: Child): Promise<Loaded> {
+  const topo = await labTopology();
+  const c = await s.req('POST', '/clusters', { file: true, block: true });
+  if (c.status !== 201) throw new Error(`POST /clusters: ${c.status} ${c.text}`);
+  const t: Loaded = { cluster: c.json<{ id: string }>().id, nodes: [], devices: [] };
+  for (const entry of topo.clusters[0]!.nodes) {
+    const nodeId = await s.ok('POST', '/nodes', { zone: entry.node.zone, hostnames: entry.node.hostnames, cluster: t.cluster });
+    t.nodes.push(nodeId);
+    for (const d of entry.devices) await s.ok('POST', '/devices', { name: d.name, node: nodeId, destroydata: d.destroydata });
+    const node = await s.get<{ devices: { id: string }[] }>(`/nodes/${nodeId}`);
+    t.devices.push(...node.devices.map((d) => d.id));
+  }
+  return t;
+}
+
+/** Volumes, devices (offline → failed → delete), nodes (peer detach), cluster: the lab as before `loadTopology`. */
+export async function teardown(s: Child, t: Loaded): Promise<void> {
+  for (const v of (await s.get<{ volumes: string[] }>('/volumes')).volumes) await s.ok('DELETE', `/volumes/${v}`);
+  for (const id of t.devices) {
+    const d = await s.get<{ state: string }>(`/devices/${id}`);
+    if (d.state === 'online') await s.ok('POST', `/devices/${id}/state`, { state: 'offline' });
+    if (d.state !== 'failed') await s.ok('POST', `/devices/${id}/state`, { state: 'failed' });
+    await s.ok('DELETE', `/devices/${id}`);
+  }
+  for (const id of t.nodes) await s.ok('DELETE', `/nodes/${id}`);
+  const c = await s.req('DELETE', `/clusters/${t.cluster}`);
+  if (c.status !== 200) throw new Error(`DELETE /clusters/${t.cluster}: ${c.status} ${c.text}`);
 }
 
 // ------------------------------------------------------------------------------- DB vs nodes

@@ -18,7 +18,7 @@ import type { DeviceRow, NodeRow } from '../../src/store/topology.js';
 import type { BrickRow, VolumeRow } from '../../src/store/volumes.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { DB } from '../../src/store/db.js';
-import type { HostState, MockState, PoolState } from '../../src/gluster/mock.js';
+import type { HostState, MockState, PoolState } from '../../src/gluster/mock/index.js';
 
 const MOUNTS = '/var/lib/heketi/mounts';
 const FSTAB = '/etc/fstab';

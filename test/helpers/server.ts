@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { createBrickyard, type Brickyard } from '../../src/app.js';
-import { MockRunner } from '../../src/gluster/mock.js';
+import { MockRunner } from '../../src/gluster/mock/index.js';
 import { qshFor } from '../../src/auth/jwt.js';
 import { expectSpec } from './openapi.js';
 
@@ -38,6 +39,8 @@ export interface TestServer {
   post(path: string, body?: unknown): supertest.Test;
   del(path: string, body?: unknown): supertest.Test;
   raw(): supertest.Agent;
+  /** Listens on 127.0.0.1 (a free port) and returns the base URL, for tests that drive real HTTP clients. */
+  listen(): Promise<string>;
   /** Polls /queue until it is no longer pending; returns the final response. */
   wait(location: string): Promise<supertest.Response>;
   close(): Promise<void>;
@@ -69,6 +72,10 @@ export async function startTestServer(tune: (c: Config) => void = () => undefine
     post: (path, body) => send(auth(agent.post(path), 'POST', path), body),
     del: (path, body) => send(auth(agent.delete(path), 'DELETE', path), body),
     raw: () => agent,
+    async listen() {
+      await by.app.listen({ port: 0, host: '127.0.0.1' });
+      return `http://127.0.0.1:${(by.app.server.address() as AddressInfo).port}`;
+    },
 
     async wait(location) {
       for (;;) {

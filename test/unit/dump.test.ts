@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DB } from '../../src/store/db.js';
-import { exportDump, importDump, type HeketiDump } from '../../src/store/dump.js';
+import { exportDump, importDump, type HeketiDump } from '../../src/store/dump/index.js';
 import { checkDatabase } from '../../src/store/check.js';
 import { runDbCommand } from '../../src/cli/db.js';
 

@@ -24,7 +24,12 @@ const LAYERS: Layer[][] = [
   [
     { name: 'api', why: "adapts HTTP to core and the domain modules: Heketi's request pipeline, one route file per resource" },
     { name: 'csi', why: '(to come) adapts the CSI gRPC protocol to the same modules as api' },
-    { name: 'k8s', why: '(to come) the PV-migration tool, run from cli only; reaches a server through client only', only: ['client'], importedBy: ['cli'] },
+    {
+      name: 'k8s',
+      why: "the PV-migration tool, run from cli only; checks what reaches a node's mount with gluster's validators; reaches a server through client only",
+      only: ['client', 'gluster'],
+      importedBy: ['cli'],
+    },
     { name: 'console', why: 'the web console (browser code, bundled by Vite): imports client only, and nothing imports it', only: ['client'], importedBy: [] },
   ],
   [{ name: 'client', why: 'the REST client (JWT, /queue following, 429s): runs outside the server, imports only errors.ts', only: ['errors.ts'] }],

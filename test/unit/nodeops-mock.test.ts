@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type NodeCommandConfig } from '../../src/config.js';
 import { CommandError, type CommandResult, type CommandRunner, type NodeCommand } from '../../src/gluster/executor.js';
-import { MockRunner } from '../../src/gluster/mock.js';
+import { MockRunner } from '../../src/gluster/mock/index.js';
 import { NodeOps, type BrickCreateSpec } from '../../src/gluster/nodeops.js';
 import { brickPath, dmDevNode } from '../../src/gluster/planner.js';
 import { renderCommand } from '../../src/gluster/quote.js';

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // The replay machinery must not need the app: token() lives next to startTestServer.
-vi.mock('../../src/gluster/mock.js', () => ({ MockRunner: class {} }));
+vi.mock('../../src/gluster/mock/index.js', () => ({ MockRunner: class {} }));
 vi.mock('../../src/app.js', () => ({
   createBrickyard: async () => {
     throw new Error('the app is not used by the replay unit tests');

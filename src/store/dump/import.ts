@@ -1,132 +1,9 @@
-import type { DB } from './db.js';
-import { float32Shortest } from '../util/float32.js';
-
 /**
- * Heketi's DB dump (`GET /db/dump`, `heketi db export`, heketi-behaviour.md §11): eight maps keyed by
- * id, entries with Go field names in Go struct order. `exportDump` writes what `importDump` read, so
- * `importDump` of a Heketi export followed by `exportDump` deep-equals the input.
+ * `importDump`: loads a Heketi DB dump (schema.ts) into an empty Brickyard database. Every entry is
+ * parsed and every cross reference checked before anything is written.
  */
-
-// ---- entry shapes (Go field names, Go field order)
-
-export interface HeketiClusterInfo {
-  id: string;
-  nodes: string[];
-  volumes: string[];
-  block: boolean;
-  file: boolean;
-  blockvolumes: string[];
-}
-export interface HeketiClusterEntry {
-  Info: HeketiClusterInfo;
-}
-
-export interface HeketiNodeEntry {
-  State: string;
-  Info: {
-    zone: number;
-    hostnames: { manage: string[]; storage: string[] };
-    cluster: string;
-    tags?: Record<string, string>;
-    id: string;
-  };
-  Devices: string[];
-}
-
-export interface HeketiDeviceEntry {
-  State: string;
-  Info: {
-    name: string;
-    tags?: Record<string, string>;
-    storage: { total: number; free: number; used: number };
-    id: string;
-    paths?: string[];
-    pv_uuid?: string;
-  };
-  Bricks: string[];
-  NodeId: string;
-  ExtentSize: number;
-}
-
-export interface HeketiPending {
-  Id: string;
-}
-
-export interface HeketiBrickEntry {
-  Info: { id: string; path: string; device: string; node: string; volume: string; size: number };
-  TpSize: number;
-  PoolMetadataSize: number;
-  Pending: HeketiPending;
-  LvmThinPool: string;
-  LvmLv: string;
-  SubType: number;
-}
-
-export interface HeketiVolumeInfo {
-  size: number;
-  clusters?: string[];
-  name: string;
-  durability: unknown;
-  gid?: number;
-  block?: boolean;
-  snapshot: { enable: boolean; factor: number };
-  id: string;
-  cluster: string;
-  mount: { glusterfs: { hosts: string[]; device: string; options: Record<string, string> } };
-  blockinfo: { freesize?: number; reservedsize?: number; blockvolume?: string[]; restriction?: string };
-}
-export interface HeketiVolumeEntry {
-  Info: HeketiVolumeInfo;
-  Bricks: string[];
-  GlusterVolumeOptions: string[] | null;
-  Pending: HeketiPending;
-}
-
-export interface HeketiBlockVolumeInfo {
-  size: number;
-  clusters?: string[];
-  name: string;
-  hacount?: number;
-  auth?: boolean;
-  id: string;
-  blockvolume: { hosts: string[] | null; iqn: string; lun: number; username: string; password: string };
-  cluster?: string;
-  blockhostingvolume?: string;
-  usablesize?: number;
-}
-export interface HeketiBlockVolumeEntry {
-  Info: HeketiBlockVolumeInfo;
-  Pending: HeketiPending;
-}
-
-export interface HeketiDbAttributeEntry {
-  Key: string;
-  Value: string;
-}
-
-export interface HeketiPendingAction {
-  Change: number;
-  Id: string;
-  Delta: unknown;
-}
-export interface HeketiPendingOperationEntry {
-  Id: string;
-  Timestamp: number;
-  Type: number;
-  Actions: HeketiPendingAction[];
-  Status: string;
-}
-
-export interface HeketiDump {
-  clusterentries: Record<string, HeketiClusterEntry>;
-  volumeentries: Record<string, HeketiVolumeEntry>;
-  brickentries: Record<string, HeketiBrickEntry>;
-  nodeentries: Record<string, HeketiNodeEntry>;
-  deviceentries: Record<string, HeketiDeviceEntry>;
-  blockvolumeentries: Record<string, HeketiBlockVolumeEntry>;
-  dbattributeentries: Record<string, HeketiDbAttributeEntry>;
-  pendingoperations: Record<string, HeketiPendingOperationEntry>;
-}
+import type { DB } from '../db.js';
+import { DUMP_SECTIONS, ENTRY_FIELDS, ENTRY_STATES, OP_TYPE_BY_NUMBER, sortedMap } from './schema.js';
 
 export interface ImportSummary {
   clusters: number;
@@ -140,248 +17,6 @@ export interface ImportSummary {
   /** Fields of the input Brickyard does not keep (not written back by an export). */
   ignored: string[];
 }
-
-/** Heketi's pending-operation type numbers ↔ Brickyard's journal type names. */
-export const OP_TYPE_BY_NUMBER: Record<number, string> = {
-  1: 'create-volume',
-  2: 'delete-volume',
-  3: 'expand-volume',
-  4: 'create-block-volume',
-  5: 'delete-block-volume',
-  6: 'remove-device',
-  7: 'clone-volume',
-  8: 'evict-brick',
-  9: 'expand-block-volume',
-};
-export const OP_NUMBER_BY_TYPE: Record<string, number> = Object.fromEntries(Object.entries(OP_TYPE_BY_NUMBER).map(([n, t]) => [t, Number(n)]));
-
-const STATES = new Set(['online', 'offline', 'failed']);
-
-// ---- export
-
-interface Row {
-  [k: string]: unknown;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function groupIds(rows: { key: string; id: string }[]): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  for (const r of rows) {
-    let l = m.get(r.key);
-    if (!l) m.set(r.key, (l = []));
-    l.push(r.id);
-  }
-  for (const l of m.values()) l.sort(cmp);
-  return m;
-}
-
-function sortedMap(m: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(m).sort(cmp)) out[k] = m[k]!;
-  return out;
-}
-
-function tagsField(json: string): { tags?: Record<string, string> } {
-  const t = JSON.parse(json) as Record<string, string>;
-  return Object.keys(t).length > 0 ? { tags: sortedMap(t) } : {};
-}
-
-export function exportDump(db: DB): HeketiDump {
-  return db.transaction((): HeketiDump => {
-    const clusters = db.prepare('SELECT * FROM clusters ORDER BY id').all() as Row[];
-    // Nodes and devices still being added are Brickyard-only states Heketi never records.
-    const nodes = db.prepare('SELECT * FROM nodes WHERE pending_op IS NULL ORDER BY id').all() as Row[];
-    const devices = db
-      .prepare('SELECT d.* FROM devices d JOIN nodes n ON n.id = d.node_id WHERE d.pending_op IS NULL AND n.pending_op IS NULL ORDER BY d.id')
-      .all() as Row[];
-    const volumes = db.prepare('SELECT * FROM volumes ORDER BY id').all() as Row[];
-    const bricks = db.prepare('SELECT * FROM bricks ORDER BY id').all() as Row[];
-    const blockVolumes = db.prepare('SELECT * FROM block_volumes ORDER BY id').all() as Row[];
-    const attributes = db.prepare('SELECT key, value FROM db_attributes ORDER BY key').all() as { key: string; value: string }[];
-    const operations = db.prepare('SELECT * FROM operations ORDER BY id').all() as Row[];
-
-    const nodesOfCluster = groupIds(nodes.map((n) => ({ key: n.cluster_id as string, id: n.id as string })));
-    const volumesOfCluster = groupIds(volumes.map((v) => ({ key: v.cluster_id as string, id: v.id as string })));
-    const blockOfCluster = groupIds(blockVolumes.map((b) => ({ key: b.cluster_id as string, id: b.id as string })));
-    const blockOfVolume = groupIds(blockVolumes.map((b) => ({ key: b.hosting_volume as string, id: b.id as string })));
-    const devicesOfNode = groupIds(devices.map((d) => ({ key: d.node_id as string, id: d.id as string })));
-    const bricksOfDevice = groupIds(bricks.map((b) => ({ key: b.device_id as string, id: b.id as string })));
-    const storageOfNode = new Map(nodes.map((n) => [n.id as string, n.storage_hostname as string]));
-
-    const dump: HeketiDump = {
-      clusterentries: {},
-      volumeentries: {},
-      brickentries: {},
-      nodeentries: {},
-      deviceentries: {},
-      blockvolumeentries: {},
-      dbattributeentries: {},
-      pendingoperations: {},
-    };
-
-    for (const c of clusters) {
-      const id = c.id as string;
-      dump.clusterentries[id] = {
-        Info: {
-          id,
-          nodes: nodesOfCluster.get(id) ?? [],
-          volumes: volumesOfCluster.get(id) ?? [],
-          block: c.block === 1,
-          file: c.file === 1,
-          blockvolumes: blockOfCluster.get(id) ?? [],
-        },
-      };
-    }
-
-    // A volume's Bricks in gluster order (position), which is the dump's order for imported volumes.
-    const bricksOfVolume = new Map<string, Row[]>();
-    for (const b of bricks) {
-      let l = bricksOfVolume.get(b.volume_id as string);
-      if (!l) bricksOfVolume.set(b.volume_id as string, (l = []));
-      l.push(b);
-    }
-    for (const l of bricksOfVolume.values()) {
-      l.sort((a, b) => (a.position as number) - (b.position as number) || cmp(a.id as string, b.id as string));
-    }
-
-    for (const v of volumes) {
-      const id = v.id as string;
-      const hosts = (nodesOfCluster.get(v.cluster_id as string) ?? []).map((n) => storageOfNode.get(n)!);
-      const blockvolume = blockOfVolume.get(id) ?? [];
-      const clustersList = v.clusters === null || v.clusters === undefined ? undefined : (JSON.parse(v.clusters as string) as string[]);
-      dump.volumeentries[id] = {
-        Info: {
-          size: v.size as number,
-          ...(clustersList ? { clusters: clustersList } : {}),
-          name: v.name as string,
-          durability: JSON.parse(v.durability as string) as unknown,
-          ...(v.gid ? { gid: v.gid as number } : {}),
-          ...(v.block ? { block: true } : {}),
-          snapshot: { enable: v.snapshot_enable === 1, factor: float32Shortest(v.snapshot_factor as number) },
-          id,
-          cluster: v.cluster_id as string,
-          mount: {
-            glusterfs: {
-              hosts,
-              device: `${hosts[0] ?? ''}:${v.name as string}`,
-              options: { 'backup-volfile-servers': hosts.slice(1).join(',') },
-            },
-          },
-          blockinfo: {
-            ...(v.block_free ? { freesize: v.block_free as number } : {}),
-            ...(v.block_reserved ? { reservedsize: v.block_reserved as number } : {}),
-            ...(blockvolume.length > 0 ? { blockvolume } : {}),
-            ...(v.block_restriction ? { restriction: v.block_restriction as string } : {}),
-          },
-        },
-        Bricks: (bricksOfVolume.get(id) ?? []).map((b) => b.id as string),
-        GlusterVolumeOptions: JSON.parse(v.options as string) as string[] | null,
-        Pending: { Id: (v.pending_op as string | null) ?? '' },
-      };
-    }
-
-    for (const b of bricks) {
-      const id = b.id as string;
-      dump.brickentries[id] = {
-        Info: {
-          id,
-          path: b.path as string,
-          device: b.device_id as string,
-          node: b.node_id as string,
-          volume: b.volume_id as string,
-          size: b.size as number,
-        },
-        TpSize: b.tp_size as number,
-        PoolMetadataSize: b.pool_metadata_size as number,
-        Pending: { Id: (b.pending_op as string | null) ?? '' },
-        LvmThinPool: b.thin_pool as string,
-        LvmLv: b.lv_name as string,
-        SubType: b.sub_type as number,
-      };
-    }
-
-    for (const n of nodes) {
-      const id = n.id as string;
-      dump.nodeentries[id] = {
-        State: n.state as string,
-        Info: {
-          zone: n.zone as number,
-          hostnames: { manage: [n.manage_hostname as string], storage: [n.storage_hostname as string] },
-          cluster: n.cluster_id as string,
-          ...tagsField(n.tags as string),
-          id,
-        },
-        Devices: devicesOfNode.get(id) ?? [],
-      };
-    }
-
-    for (const d of devices) {
-      const id = d.id as string;
-      const paths = JSON.parse(d.paths as string) as string[];
-      dump.deviceentries[id] = {
-        State: d.state as string,
-        Info: {
-          name: d.name as string,
-          ...tagsField(d.tags as string),
-          storage: { total: d.total as number, free: d.free as number, used: d.used as number },
-          id,
-          ...(paths.length > 0 ? { paths } : {}),
-          ...(d.pv_uuid ? { pv_uuid: d.pv_uuid as string } : {}),
-        },
-        Bricks: bricksOfDevice.get(id) ?? [],
-        NodeId: d.node_id as string,
-        ExtentSize: d.extent_size as number,
-      };
-    }
-
-    for (const b of blockVolumes) {
-      const id = b.id as string;
-      const clustersList = b.clusters === null || b.clusters === undefined ? undefined : (JSON.parse(b.clusters as string) as string[]);
-      dump.blockvolumeentries[id] = {
-        Info: {
-          size: b.size as number,
-          ...(clustersList ? { clusters: clustersList } : {}),
-          name: b.name as string,
-          ...(b.hacount ? { hacount: b.hacount as number } : {}),
-          ...(b.auth ? { auth: true } : {}),
-          id,
-          blockvolume: {
-            hosts: JSON.parse(b.hosts as string) as string[] | null,
-            iqn: b.iqn as string,
-            lun: b.lun as number,
-            username: b.username as string,
-            password: b.password as string,
-          },
-          ...(b.cluster_id ? { cluster: b.cluster_id as string } : {}),
-          ...(b.hosting_volume ? { blockhostingvolume: b.hosting_volume as string } : {}),
-          ...(b.usable_size ? { usablesize: b.usable_size as number } : {}),
-        },
-        Pending: { Id: (b.pending_op as string | null) ?? '' },
-      };
-    }
-
-    for (const a of attributes) dump.dbattributeentries[a.key] = { Key: a.key, Value: a.value };
-
-    for (const op of operations) {
-      const type = OP_NUMBER_BY_TYPE[op.type as string];
-      if (type === undefined) continue; // Brickyard-only journal entries (node/device add/delete)
-      const actions = JSON.parse(op.actions as string) as { change: number; id: string; delta?: unknown }[];
-      dump.pendingoperations[op.id as string] = {
-        Id: op.id as string,
-        Timestamp: op.timestamp as number,
-        Type: type,
-        Actions: actions.map((a) => ({ Change: a.change, Id: a.id, Delta: a.delta === undefined ? null : a.delta })),
-        Status: op.status as string,
-      };
-    }
-    return dump;
-  })();
-}
-
-// ---- import
 
 export class DumpImportError extends Error {
   override name = 'DumpImportError';
@@ -453,24 +88,34 @@ function info(e: Json, what: string): Json {
   return e.Info;
 }
 
-const KNOWN: Record<string, Set<string>> = {
-  cluster: new Set(['Info']),
-  clusterInfo: new Set(['id', 'nodes', 'volumes', 'block', 'file', 'blockvolumes']),
-  node: new Set(['State', 'Info', 'Devices']),
-  nodeInfo: new Set(['zone', 'hostnames', 'cluster', 'tags', 'id']),
-  device: new Set(['State', 'Info', 'Bricks', 'NodeId', 'ExtentSize']),
-  deviceInfo: new Set(['name', 'tags', 'storage', 'id', 'paths', 'pv_uuid']),
-  brick: new Set(['Info', 'TpSize', 'PoolMetadataSize', 'Pending', 'LvmThinPool', 'LvmLv', 'SubType']),
-  brickInfo: new Set(['id', 'path', 'device', 'node', 'volume', 'size']),
-  volume: new Set(['Info', 'Bricks', 'GlusterVolumeOptions', 'Pending']),
-  volumeInfo: new Set(['size', 'clusters', 'name', 'durability', 'gid', 'block', 'snapshot', 'id', 'cluster', 'mount', 'blockinfo']),
-  blockvolume: new Set(['Info', 'Pending']),
-  blockvolumeInfo: new Set(['size', 'clusters', 'name', 'hacount', 'auth', 'id', 'blockvolume', 'cluster', 'blockhostingvolume', 'usablesize']),
-  op: new Set(['Id', 'Timestamp', 'Type', 'Actions', 'Status']),
-};
+/**
+ * What every entry with an Info starts with: Info is there, fields Brickyard does not keep are noted,
+ * and Info.id is the entry's key. `what` names the entry in errors (`Node[<key>]`).
+ */
+function openEntry(ignored: string[], label: string, kind: string, key: string, e: Json): { what: string; i: Json; id: string } {
+  const what = `${label}[${key}]`;
+  const i = info(e, what);
+  noteUnknown(ignored, e, kind, what);
+  noteUnknown(ignored, i, `${kind}Info`, `${what}.Info`);
+  const id = str(i.id, what, 'Info.id');
+  if (id !== key) fail(what, `Info.id ${id} does not match its key`);
+  return { what, i, id };
+}
+
+/** A node's or device's State (absent: online). */
+function entryState(e: Json, what: string): string {
+  const state = optStr(e.State, what, 'State') || 'online';
+  if (!ENTRY_STATES.has(state)) fail(what, `unknown state ${state}`);
+  return state;
+}
+
+/** Info.clusters of a volume or block volume as stored (JSON), NULL when absent. */
+function clustersJson(i: Json, what: string): string | null {
+  return i.clusters === undefined || i.clusters === null ? null : JSON.stringify(strList(i.clusters, what, 'Info.clusters'));
+}
 
 function noteUnknown(ignored: string[], o: Json, kind: string, what: string): void {
-  for (const k of Object.keys(o)) if (!KNOWN[kind]!.has(k)) ignored.push(`${what}.${k}`);
+  for (const k of Object.keys(o)) if (!ENTRY_FIELDS[kind]!.has(k)) ignored.push(`${what}.${k}`);
 }
 
 function mustExist<T>(map: Map<string, T>, id: string, what: string, kind: string): T {
@@ -534,22 +179,7 @@ function intentFor(type: string, actions: { change: number; id: string; delta: u
 export function importDump(db: DB, input: unknown): ImportSummary {
   if (!isObj(input)) fail('dump', 'must be a JSON object with clusterentries, volumeentries, ...');
   const ignored: string[] = [];
-  for (const k of Object.keys(input)) {
-    if (
-      ![
-        'clusterentries',
-        'volumeentries',
-        'brickentries',
-        'nodeentries',
-        'deviceentries',
-        'blockvolumeentries',
-        'dbattributeentries',
-        'pendingoperations',
-      ].includes(k)
-    ) {
-      ignored.push(k);
-    }
-  }
+  for (const k of Object.keys(input)) if (!(DUMP_SECTIONS as readonly string[]).includes(k)) ignored.push(k);
   const clusterE = section(input, 'clusterentries');
   const volumeE = section(input, 'volumeentries');
   const brickE = section(input, 'brickentries');
@@ -576,12 +206,7 @@ export function importDump(db: DB, input: unknown): ImportSummary {
 
   const clusters = new Map<string, ClusterIn>();
   for (const [key, e] of Object.entries(clusterE)) {
-    const what = `Cluster[${key}]`;
-    const i = info(e, what);
-    noteUnknown(ignored, e, 'cluster', what);
-    noteUnknown(ignored, i, 'clusterInfo', `${what}.Info`);
-    const id = str(i.id, what, 'Info.id');
-    if (id !== key) fail(what, `Info.id ${id} does not match its key`);
+    const { what, i, id } = openEntry(ignored, 'Cluster', 'cluster', key, e);
     clusters.set(id, {
       id,
       nodes: strList(i.nodes, what, 'Info.nodes'),
@@ -594,19 +219,13 @@ export function importDump(db: DB, input: unknown): ImportSummary {
 
   const nodes = new Map<string, NodeIn>();
   for (const [key, e] of Object.entries(nodeE)) {
-    const what = `Node[${key}]`;
-    const i = info(e, what);
-    noteUnknown(ignored, e, 'node', what);
-    noteUnknown(ignored, i, 'nodeInfo', `${what}.Info`);
-    const id = str(i.id, what, 'Info.id');
-    if (id !== key) fail(what, `Info.id ${id} does not match its key`);
+    const { what, i, id } = openEntry(ignored, 'Node', 'node', key, e);
     if (!isObj(i.hostnames)) fail(what, 'Info.hostnames is missing');
     const manage = strList(i.hostnames.manage, what, 'Info.hostnames.manage');
     const storage = strList(i.hostnames.storage, what, 'Info.hostnames.storage');
     if (manage.length !== 1) fail(what, `needs exactly one manage hostname, has ${manage.length}`);
     if (storage.length !== 1) fail(what, `needs exactly one storage hostname, has ${storage.length}`);
-    const state = optStr(e.State, what, 'State') || 'online';
-    if (!STATES.has(state)) fail(what, `unknown state ${state}`);
+    const state = entryState(e, what);
     nodes.set(id, {
       id,
       cluster: str(i.cluster, what, 'Info.cluster'),
@@ -621,19 +240,13 @@ export function importDump(db: DB, input: unknown): ImportSummary {
 
   const devices = new Map<string, DeviceIn>();
   for (const [key, e] of Object.entries(deviceE)) {
-    const what = `Device[${key}]`;
-    const i = info(e, what);
-    noteUnknown(ignored, e, 'device', what);
-    noteUnknown(ignored, i, 'deviceInfo', `${what}.Info`);
-    const id = str(i.id, what, 'Info.id');
-    if (id !== key) fail(what, `Info.id ${id} does not match its key`);
+    const { what, i, id } = openEntry(ignored, 'Device', 'device', key, e);
     if (!isObj(i.storage)) fail(what, 'Info.storage is missing');
     const total = int(i.storage.total, what, 'Info.storage.total', { min: 0 });
     const free = int(i.storage.free, what, 'Info.storage.free', { min: 0 });
     const used = int(i.storage.used, what, 'Info.storage.used', { min: 0 });
     if (free + used !== total) fail(what, `storage used (${used}) + free (${free}) != total (${total})`);
-    const state = optStr(e.State, what, 'State') || 'online';
-    if (!STATES.has(state)) fail(what, `unknown state ${state}`);
+    const state = entryState(e, what);
     devices.set(id, {
       id,
       node: str(e.NodeId, what, 'NodeId'),
@@ -652,12 +265,7 @@ export function importDump(db: DB, input: unknown): ImportSummary {
 
   const bricks = new Map<string, BrickIn>();
   for (const [key, e] of Object.entries(brickE)) {
-    const what = `Brick[${key}]`;
-    const i = info(e, what);
-    noteUnknown(ignored, e, 'brick', what);
-    noteUnknown(ignored, i, 'brickInfo', `${what}.Info`);
-    const id = str(i.id, what, 'Info.id');
-    if (id !== key) fail(what, `Info.id ${id} does not match its key`);
+    const { what, i, id } = openEntry(ignored, 'Brick', 'brick', key, e);
     bricks.set(id, {
       id,
       volume: str(i.volume, what, 'Info.volume'),
@@ -676,12 +284,7 @@ export function importDump(db: DB, input: unknown): ImportSummary {
 
   const volumes = new Map<string, VolumeIn>();
   for (const [key, e] of Object.entries(volumeE)) {
-    const what = `Volume[${key}]`;
-    const i = info(e, what);
-    noteUnknown(ignored, e, 'volume', what);
-    noteUnknown(ignored, i, 'volumeInfo', `${what}.Info`);
-    const id = str(i.id, what, 'Info.id');
-    if (id !== key) fail(what, `Info.id ${id} does not match its key`);
+    const { what, i, id } = openEntry(ignored, 'Volume', 'volume', key, e);
     if (!isObj(i.durability)) fail(what, 'Info.durability is missing');
     const snapshot = isObj(i.snapshot) ? i.snapshot : {};
     const factor = snapshot.factor === undefined || snapshot.factor === null ? 1 : snapshot.factor;
@@ -706,18 +309,13 @@ export function importDump(db: DB, input: unknown): ImportSummary {
       blockvolumes: strList(bi.blockvolume, what, 'Info.blockinfo.blockvolume'),
       bricks: strList(e.Bricks, what, 'Bricks'),
       pending: pendingId(e.Pending, what),
-      clusters: i.clusters === undefined || i.clusters === null ? null : JSON.stringify(strList(i.clusters, what, 'Info.clusters')),
+      clusters: clustersJson(i, what),
     });
   }
 
   const blocks = new Map<string, BlockIn>();
   for (const [key, e] of Object.entries(blockE)) {
-    const what = `BlockVolume[${key}]`;
-    const i = info(e, what);
-    noteUnknown(ignored, e, 'blockvolume', what);
-    noteUnknown(ignored, i, 'blockvolumeInfo', `${what}.Info`);
-    const id = str(i.id, what, 'Info.id');
-    if (id !== key) fail(what, `Info.id ${id} does not match its key`);
+    const { what, i, id } = openEntry(ignored, 'BlockVolume', 'blockvolume', key, e);
     const bv = isObj(i.blockvolume) ? i.blockvolume : {};
     const hosts = bv.hosts === null || bv.hosts === undefined ? null : strList(bv.hosts, what, 'Info.blockvolume.hosts');
     if (!i.blockhostingvolume) fail(what, 'has no blockhostingvolume');
@@ -737,7 +335,7 @@ export function importDump(db: DB, input: unknown): ImportSummary {
       username: optStr(bv.username, what, 'Info.blockvolume.username'),
       password: optStr(bv.password, what, 'Info.blockvolume.password'),
       pending: pendingId(e.Pending, what),
-      clusters: i.clusters === undefined || i.clusters === null ? null : JSON.stringify(strList(i.clusters, what, 'Info.clusters')),
+      clusters: clustersJson(i, what),
     });
   }
 

@@ -1,0 +1,206 @@
+/**
+ * MockRunner: a simulator of storage nodes. It executes the planned argv commands (LVM, xfs,
+ * mount, fstab edits, gluster CLI, gluster-block) against simulated per-host state, so the mock
+ * exercises the same planner/NodeOps code paths as ssh, with LVM/gluster-like outputs and errors.
+ *
+ * This file holds what a runner adds around the simulation: per-host batches in order, hosts that
+ * are down, injected failures, the command log and (tests only) crash injection. The state and its
+ * persistence are in state.ts; each simulated subsystem has its own module (lvm, fs, glusterd, block).
+ */
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
+import { CommandError, failureText, type CommandResult, type CommandRunner, type NodeCommand } from '../executor.js';
+import { renderCommand } from '../quote.js';
+import { fail, type Result } from './common.js';
+import { CommandDispatcher } from './dispatch.js';
+import { NodeStore, type MockState } from './state.js';
+
+export interface MockRunnerOptions {
+  stateFile?: string;
+  /** Size of every `/dev/...` disk (default 500 GiB). */
+  deviceSizeGb?: number;
+  /** Sleep before every command (simulated latency). */
+  delayMs?: number;
+  /** While the state file is smaller than this, every batch rewrites it whole (default 16 KiB). */
+  fullWriteMaxBytes?: number;
+}
+
+export interface FailRule {
+  /** Only on this host (default: any). */
+  host?: string;
+  /** Tested against the rendered command line (`renderCommand(argv)`). */
+  match: RegExp;
+  stderr: string;
+  /** Default 1. */
+  exitCode?: number;
+  /** How many matching commands fail (default 1). */
+  times?: number;
+  /** Fail as if the node could not be reached (CommandError.unreachable). */
+  unreachable?: boolean;
+}
+
+export interface CommandLogEntry {
+  host: string;
+  argv: string[];
+  exitCode: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Entries of `commandLog` kept in memory. */
+const COMMAND_LOG_LIMIT = 50_000;
+
+export class MockRunner implements CommandRunner {
+  /** Every command executed (not those refused because the host was down). */
+  readonly commandLog: CommandLogEntry[] = [];
+
+  private readonly nodes: NodeStore;
+  private readonly dispatcher: CommandDispatcher;
+  private readonly delayMs: number;
+  private failRules: FailRule[] = [];
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(opts: MockRunnerOptions = {}) {
+    this.nodes = new NodeStore({
+      stateFile: opts.stateFile,
+      deviceKiB: (opts.deviceSizeGb ?? 500) * 1024 * 1024,
+      fullWriteMaxBytes: opts.fullWriteMaxBytes ?? 16 * 1024,
+    });
+    this.dispatcher = new CommandDispatcher(this.nodes);
+    this.delayMs = opts.delayMs ?? 0;
+    // Test-only crash injection (see `crashCheck`); unset in every real deployment.
+    const after = Number(process.env.BRICKYARD_MOCK_CRASH_AFTER ?? '');
+    if (Number.isSafeInteger(after) && after > 0) this.crashAfter = after;
+    this.crashFile = process.env.BRICKYARD_MOCK_CRASH_FILE || undefined;
+  }
+
+  // ------------------------------------------------------------------------------ crash injection (tests only)
+
+  /**
+   * TEST ONLY (test/api/crash.test.ts): simulates a server crash in the middle of an operation.
+   * - `BRICKYARD_MOCK_CRASH_AFTER=<n>`: the process SIGKILLs itself right after the n-th command
+   *   this runner executed.
+   * - `BRICKYARD_MOCK_CRASH_FILE=<path>`: re-armable form. When `<path>` exists before a command,
+   *   its content `<n>` is read, the file is deleted and the count restarts: the process SIGKILLs
+   *   itself right after the n-th command from then on.
+   * Before dying the node state and the command log are written, as real nodes keep what they did.
+   */
+  private crashAfter = 0;
+  private crashCount = 0;
+  private crashFile: string | undefined;
+
+  private crashArm(): void {
+    if (this.crashFile === undefined || !existsSync(this.crashFile)) return;
+    const n = Number(readFileSync(this.crashFile, 'utf8').trim());
+    unlinkSync(this.crashFile);
+    if (Number.isSafeInteger(n) && n > 0) {
+      this.crashAfter = n;
+      this.crashCount = 0;
+    }
+  }
+
+  /** Command log entries of the batches running now (written to `<stateFile>.log` when each ends). */
+  private readonly batchLogs = new Set<CommandLogEntry[]>();
+
+  private crashCheck(): void {
+    if (this.crashAfter <= 0 || ++this.crashCount < this.crashAfter) return;
+    this.nodes.persist();
+    this.nodes.appendLog([...this.batchLogs].flat());
+    process.kill(process.pid, 'SIGKILL');
+  }
+
+  // ------------------------------------------------------------------------------ public API
+
+  run(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
+    const prev = this.queues.get(host) ?? Promise.resolve();
+    const p = prev.then(() => this.execBatch(host, commands));
+    this.queues.set(
+      host,
+      p.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return p;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()]);
+    this.nodes.compact();
+  }
+
+  /** A down host refuses every batch like sshd would (exit 255, unreachable). */
+  setHostDown(host: string, down: boolean): void {
+    this.nodes.hostMut(host, 'meta', 'down', down || undefined);
+    this.nodes.persist();
+  }
+
+  /** `systemctl status glusterd` exits 3 and gluster commands fail while stopped. */
+  setGlusterdRunning(host: string, running: boolean): void {
+    this.nodes.hostMut(host, 'meta', 'glusterdStopped', running ? undefined : true);
+    this.nodes.persist();
+  }
+
+  /** The next matching command(s) fail with `stderr` instead of running. */
+  failNext(rule: FailRule): void {
+    this.failRules.push({ ...rule, times: rule.times ?? 1 });
+  }
+
+  /** A deep copy of the simulated state, for assertions. */
+  snapshot(): MockState {
+    return structuredClone(this.nodes.state);
+  }
+
+  // ------------------------------------------------------------------------------ batches
+
+  private async execBatch(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
+    const results: CommandResult[] = [];
+    const logged: CommandLogEntry[] = [];
+    this.batchLogs.add(logged);
+    try {
+      for (const c of commands) {
+        if (this.delayMs > 0) await sleep(this.delayMs);
+        if (this.nodes.state.hosts[host]?.meta.down) {
+          const msg = `ssh: connect to host ${host} port 22: Connection refused`;
+          throw new CommandError(msg, host, c.argv, { exitCode: 255, stdout: '', stderr: `${msg}\n` }, true);
+        }
+        this.crashArm();
+        const r = this.execOne(host, c.argv);
+        const entry = { host, argv: [...c.argv], exitCode: r.exitCode };
+        this.commandLog.push(entry);
+        // Bounded: a long-running mock server must not grow without limit (the file log keeps all).
+        if (this.commandLog.length > 2 * COMMAND_LOG_LIMIT) this.commandLog.splice(0, this.commandLog.length - COMMAND_LOG_LIMIT);
+        logged.push(entry);
+        this.crashCheck();
+        if (r.unreachable) throw new CommandError(failureText(r), host, c.argv, { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }, true);
+        const res: CommandResult = { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+        results.push(res);
+        if (r.exitCode !== 0 && !c.allowFailure) throw new CommandError(failureText(res), host, c.argv, res);
+      }
+      return results;
+    } finally {
+      this.batchLogs.delete(logged);
+      this.nodes.persist();
+      this.nodes.appendLog(logged);
+    }
+  }
+
+  private injected(host: string, argv: string[]): Result | undefined {
+    if (this.failRules.length === 0) return undefined;
+    const line = renderCommand(argv);
+    for (let i = 0; i < this.failRules.length; i++) {
+      const rule = this.failRules[i]!;
+      if (rule.host !== undefined && rule.host !== host) continue;
+      rule.match.lastIndex = 0;
+      if (!rule.match.test(line)) continue;
+      rule.times = (rule.times ?? 1) - 1;
+      if (rule.times <= 0) this.failRules.splice(i, 1);
+      return { ...fail(rule.stderr, rule.exitCode ?? 1), unreachable: rule.unreachable };
+    }
+    return undefined;
+  }
+
+  private execOne(host: string, argv: string[]): Result {
+    if (argv.length === 0 || argv.some((a) => typeof a !== 'string')) return fail('mock: argv must be a non-empty array of strings', 127);
+    return this.injected(host, argv) ?? this.dispatcher.exec(host, argv);
+  }
+}
