@@ -182,3 +182,54 @@ describe('GET /volumes/{id}/sets', () => {
     expect((await s.get('/volumes/0123456789abcdef0123456789abcdef/sets')).status).toBe(404);
   });
 });
+
+describe('GET /volumes/details: search, sort and numbered pages (for the console)', () => {
+  it('filters by part of the name or the start of the id, sorts by name/size/cluster and pages with offset', async () => {
+    s = await startTestServer();
+    const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
+    for (let i = 1; i <= 3; i++) await addNode(s, cluster, i);
+    const made: { id: string; name: string; size: number }[] = [];
+    for (const [name, size] of [
+      ['web_a', 3],
+      ['db_main', 1],
+      ['web_b', 2],
+      ['logs-50', 4],
+    ] as const) {
+      const r = await s.post('/volumes', { name, size, durability: { type: 'replicate', replicate: { replica: 3 } } });
+      const id = (await s.wait(r.headers.location)).headers.location.split('/').pop()!;
+      made.push({ id, name, size });
+    }
+    const page = async (q: string) => (await s.get(`/volumes/details?${q}`)).body as { volumes: { id: string; name: string; size: number }[]; next: string | null; total: number };
+    // Search: part of the name, case-insensitive; % and _ are text, not wildcards.
+    expect((await page('search=WEB')).volumes.map((v) => v.name).sort()).toEqual(['web_a', 'web_b']);
+    expect((await page('search=%25')).total).toBe(0);
+    expect((await page('search=_')).total).toBe(3);
+    expect((await page('search=db_')).volumes.map((v) => v.name)).toEqual(['db_main']);
+    const id = made[0]!.id;
+    expect((await page(`search=${id.slice(0, 10)}`)).volumes.map((v) => v.id)).toContain(id);
+    // Sort, both directions, with totals and numbered pages.
+    expect((await page('sort=size')).volumes.map((v) => v.size)).toEqual([1, 2, 3, 4]);
+    expect((await page('sort=-size')).volumes.map((v) => v.size)).toEqual([4, 3, 2, 1]);
+    expect((await page('sort=name')).volumes.map((v) => v.name)).toEqual(['db_main', 'logs-50', 'web_a', 'web_b']);
+    const second = await page('sort=-name&limit=2&offset=2');
+    expect(second.volumes.map((v) => v.name)).toEqual(['logs-50', 'db_main']);
+    expect(second).toMatchObject({ total: 4, next: null });
+    expect((await page('sort=name&search=web&limit=1&offset=1')).volumes.map((v) => v.name)).toEqual(['web_b']);
+    // id order still pages with the keyset cursor.
+    const ids = made.map((v) => v.id).sort();
+    const first = await page('limit=2');
+    expect(first.volumes.map((v) => v.id)).toEqual(ids.slice(0, 2));
+    expect((await page(`limit=2&after=${first.next}`)).volumes.map((v) => v.id)).toEqual(ids.slice(2));
+    // Bad input: plain-text 400s.
+    for (const [q, text] of [
+      ['sort=colour', 'sort must be one of id, name, size, cluster (a leading - sorts descending)'],
+      ['offset=-1', 'offset must be a whole number'],
+      [`sort=name&after=${ids[0]}`, 'after pages in ascending id order only: use offset with sort'],
+      [`offset=2&after=${ids[0]}`, 'after pages in ascending id order only: use offset with sort'],
+    ] as const) {
+      const r = await s.get(`/volumes/details?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.text, q).toBe(`${text}\n`);
+    }
+  });
+});

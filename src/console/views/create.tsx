@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { createVolume, errorMessage, loadPool, planVolume, type Durability, type Pool, type Session, type VolumeCreateRequest, type VolumePlan } from '../api.js';
+import { createVolume, errorMessage, loadPool, planVolume, type DurabilityRequest, type Pool, type Session, type VolumeCreateRequest, type VolumePlan } from '../api.js';
 import { AdminOnly, ErrorNote, Loading, Note, PageHead, Spinner } from '../components.js';
 import { kib, seconds, shortId } from '../format.js';
 import { useDebounced, usePoll } from '../hooks.js';
@@ -9,7 +9,7 @@ import { href } from '../router.js';
 interface Form {
   size: string;
   name: string;
-  durability: Durability['type'];
+  durability: 'replicate' | 'disperse' | 'none';
   replica: string;
   data: string;
   redundancy: string;
@@ -28,7 +28,7 @@ export function requestOf(f: Form): { req?: VolumeCreateRequest; problem?: strin
   if (f.size.trim() === '') return { problem: 'Enter a size.' };
   if (!Number.isInteger(size) || size < 1) return { problem: 'Size is a whole number of GiB, at least 1.' };
   const int = (v: string) => (v.trim() === '' ? 0 : Number(v));
-  const durability: Durability =
+  const durability: DurabilityRequest =
     f.durability === 'replicate'
       ? { type: 'replicate', replicate: { replica: int(f.replica) } }
       : f.durability === 'disperse'

@@ -56,13 +56,13 @@ export function VolumesView({ session }: { session: Session }) {
           </>
         }
       />
-      {!admin ? <Note tone="info">Signed in with the user key: Heketi lets it list volume ids only. Sign in with the admin key for sizes, mounts and brick maps.</Note> : null}
+      {!admin ? <Note tone="info">Signed in with the user key: read-only. Brick maps and every change need the admin key.</Note> : null}
       <div class="toolbar">
         <label class="field field-inline grow">
           <span class="visually-hidden">Search volumes</span>
           <input
             type="search"
-            placeholder={admin ? 'Search by name or id' : 'Search by id'}
+            placeholder="Search by name or id"
             value={search}
             onInput={(e) => {
               setSearch((e.target as HTMLInputElement).value);
@@ -108,15 +108,13 @@ export function VolumesView({ session }: { session: Session }) {
             <table class="table" aria-label="Volumes" aria-rowcount={total}>
               <thead>
                 <tr>
-                  {admin ? th('name', 'Name') : <th scope="col">Id</th>}
-                  {admin ? th('size', 'Size', 'num') : null}
-                  {admin ? <th scope="col">Durability</th> : null}
-                  {admin ? th('cluster', 'Cluster', 'hide-sm') : null}
-                  {admin ? (
-                    <th scope="col" class="hide-sm">
-                      Mount
-                    </th>
-                  ) : null}
+                  {th('name', 'Name')}
+                  {th('size', 'Size', 'num')}
+                  <th scope="col">Durability</th>
+                  {th('cluster', 'Cluster', 'hide-sm')}
+                  <th scope="col" class="hide-sm">
+                    Mount
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -128,20 +126,16 @@ export function VolumesView({ session }: { session: Session }) {
                           {v.name}
                         </a>
                       ) : (
-                        <code>{v.id}</code>
+                        <span class="strong">{v.name}</span>
                       )}
                       {v.block ? <span class="chip">block</span> : null}
                     </td>
-                    {admin ? <td class="num">{v.size !== undefined ? gib(v.size) : ''}</td> : null}
-                    {admin ? <td>{durabilityLabel(v.durability)}</td> : null}
-                    {admin ? (
-                      <td class="hide-sm">
-                        <code title={v.cluster}>{v.cluster ? shortId(v.cluster) : ''}</code>
-                      </td>
-                    ) : null}
-                    {admin ? (
-                      <td class="hide-sm mono small">{v.mount}</td>
-                    ) : null}
+                    <td class="num">{v.size !== undefined ? gib(v.size) : ''}</td>
+                    <td>{durabilityLabel(v.durability)}</td>
+                    <td class="hide-sm">
+                      <code title={v.cluster}>{v.cluster ? shortId(v.cluster) : ''}</code>
+                    </td>
+                    <td class="hide-sm mono small">{v.mount}</td>
                   </tr>
                 ))}
               </tbody>
