@@ -194,6 +194,8 @@ export async function runConsoleBench(): Promise<(string | number)[][]> {
   config.auth.adminKey = 'bench-admin';
   config.auth.userKey = 'bench-user';
   config.glusterfs.loglevel = 'none';
+  // 5,000 volumes per cluster: past Heketi's default limit of 1,000, which would leave nothing creatable.
+  config.glusterfs.maxVolumesPerCluster = Infinity;
   const by = await createBrickyard(config);
   let browser: Browser | undefined;
   try {

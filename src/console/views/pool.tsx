@@ -144,6 +144,7 @@ function CapacityCard({ capacity, error }: { capacity?: Awaited<ReturnType<typeo
             <li key={c.label}>
               <span class="muted">{c.label}</span>
               <strong data-testid={`capacity-${c.label}`}>{c.size === undefined ? '—' : c.size === 0 ? 'none' : gib(c.size)}</strong>
+              {c.size === 0 && c.why ? <span class="small text-crit">{c.why}</span> : null}
             </li>
           ))}
         </ul>
