@@ -6,7 +6,7 @@ import { parseTags, type ClusterRow, type DeviceRow, type EntityState, type Node
  * The whole pool in one answer for dashboards (Brickyard's `GET /pool`): clusters → nodes →
  * devices with capacity, state, tags and brick counts, and the space pending operations hold.
  * No brick or volume lists, so it stays small (100 nodes × 10 devices ≈ 250 kB) however many
- * volumes there are. Four queries, whatever the size of the pool.
+ * volumes there are. Three queries, whatever the size of the pool.
  */
 export interface PoolSummaryDevice {
   id: string;
@@ -53,14 +53,16 @@ export function poolSummary(db: DB): { clusters: PoolSummaryCluster[] } {
       db,
       'SELECT id, cluster_id, zone, manage_hostname, storage_hostname, state, tags FROM nodes WHERE pending_op IS NULL ORDER BY id',
     ).all() as NodeR[];
+    // Brick counts come from the device index alone and reserved space from the few pending
+    // bricks (the partial index, named: without statistics SQLite would walk every brick row
+    // for it), so 30,000 bricks cost a few milliseconds instead of ~30.
     const devices = stmt(
       db,
       `SELECT d.id, d.node_id, d.name, d.state, d.tags, d.total, d.free, d.used,
-         COALESCE(b.bricks, 0) AS bricks, COALESCE(b.reserved, 0) AS reserved
+         (SELECT COUNT(*) FROM bricks b WHERE b.device_id = d.id) AS bricks, COALESCE(r.reserved, 0) AS reserved
        FROM devices d
-       LEFT JOIN (SELECT device_id, COUNT(*) AS bricks,
-                    SUM(CASE WHEN pending_op IS NOT NULL THEN tp_size + pool_metadata_size ELSE 0 END) AS reserved
-                  FROM bricks GROUP BY device_id) b ON b.device_id = d.id
+       LEFT JOIN (SELECT device_id, SUM(tp_size + pool_metadata_size) AS reserved
+                  FROM bricks INDEXED BY bricks_pending WHERE pending_op IS NOT NULL GROUP BY device_id) r ON r.device_id = d.id
        WHERE d.pending_op IS NULL ORDER BY d.id`,
     ).all() as DeviceR[];
     const byNode = new Map<string, PoolSummaryDevice[]>();
