@@ -152,9 +152,14 @@ export function buildPool(wire: PoolSummary): Pool {
 }
 
 export async function loadPool(s: Session): Promise<Pool> {
+  return buildPool(takeFirstPool(s) ?? (await s.client.poolSummary()));
+}
+
+/** The pool read while signing in, once: the first view paints it without waiting for a request. */
+export function takeFirstPool(s: Session): PoolSummary | undefined {
   const first = s.firstPool;
   s.firstPool = undefined;
-  return buildPool(first ?? (await s.client.poolSummary()));
+  return first;
 }
 
 /** Largest volume (GiB) of each durability that a create could get now, per cluster. */

@@ -11,10 +11,15 @@ export interface Polled<T> {
 
 /**
  * Loads now and again every `intervalMs` while the tab is visible (0: once). Keeps the last good
- * data while a refresh runs or fails, so live views never flash empty.
+ * data while a refresh runs or fails, so live views never flash empty. `initial` (read once) is
+ * data already at hand: the first render shows it and the first load waits for the interval.
  */
-export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unknown[] = []): Polled<T> {
-  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean; at?: number }>({ loading: true });
+export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unknown[] = [], initial?: () => T | undefined): Polled<T> {
+  const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean; at?: number }>(() => {
+    const data = initial?.();
+    return data === undefined ? { loading: true } : { data, loading: false, at: Date.now() };
+  });
+  const skipFirstLoad = useRef(state.data !== undefined);
   const seq = useRef(0);
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -27,7 +32,8 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unk
     );
   }, []);
   useEffect(() => {
-    run();
+    if (skipFirstLoad.current) skipFirstLoad.current = false;
+    else run();
     if (!intervalMs) return;
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') run();
@@ -61,26 +67,40 @@ export function useNow(ms = 1000): number {
   return now;
 }
 
+/** One observer for every element that waits to be seen (a node card each): 100 cards, one observer. */
+const waiting = new Map<Element, () => void>();
+let observer: IntersectionObserver | undefined;
+function watch(el: Element, onSeen: () => void): () => void {
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        observer!.unobserve(e.target);
+        const seen = waiting.get(e.target);
+        waiting.delete(e.target);
+        seen?.();
+      }
+    },
+    { rootMargin: '600px' },
+  );
+  waiting.set(el, onSeen);
+  observer.observe(el);
+  return () => {
+    waiting.delete(el);
+    observer?.unobserve(el);
+  };
+}
+
 /**
- * True once the element has come within `margin` of the viewport (and stays true): big lists
+ * True once the element has come within 600 px of the viewport (and stays true): big lists
  * render their details only where the operator looks, so 1,000 devices paint in one frame.
  */
-export function useSeen(ref: { current: Element | null }, initially: boolean, margin = '600px'): boolean {
+export function useSeen(ref: { current: Element | null }, initially: boolean): boolean {
   const [seen, setSeen] = useState(initially);
   useEffect(() => {
     const el = ref.current;
     if (seen || !el || typeof IntersectionObserver === 'undefined') return;
-    const io = new IntersectionObserver(
-      (entries) => {
-        if (entries.some((e) => e.isIntersecting)) {
-          setSeen(true);
-          io.disconnect();
-        }
-      },
-      { rootMargin: margin },
-    );
-    io.observe(el);
-    return () => io.disconnect();
+    return watch(el, () => setSeen(true));
   }, [seen]);
   return seen;
 }

@@ -1,5 +1,5 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
-import { errorMessage, loadCapacity, loadPool, type Pool, type PoolCluster, type PoolDevice, type PoolNode, type Session, type Target } from '../api.js';
+import { buildPool, errorMessage, loadCapacity, loadPool, takeFirstPool, type Pool, type PoolCluster, type PoolDevice, type PoolNode, type Session, type Target } from '../api.js';
 import { AdminOnly, CapacityBar, CapacityLegend, Empty, ErrorNote, Loading, PageHead, Stat, StateBadge, Tags } from '../components.js';
 import { count, gib, kib, pct, plural, shortId } from '../format.js';
 import { usePoll, useSeen } from '../hooks.js';
@@ -16,7 +16,10 @@ export function PoolView({ session }: { session: Session }) {
 }
 
 function PoolAdmin({ session }: { session: Session }) {
-  const pool = usePoll(() => loadPool(session), 5000, [session]);
+  const pool = usePoll(() => loadPool(session), 5000, [session], () => {
+    const first = takeFirstPool(session);
+    return first && buildPool(first);
+  });
   const capacity = usePoll(() => loadCapacity(session), 15000, [session]);
   const [query, setQuery] = useState('');
   const [filter, setFilter] = useState<Filter>('all');
