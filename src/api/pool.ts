@@ -4,7 +4,7 @@ import { poolSummary } from '../topology/summary.js';
 import { getVolume, volumeBricks } from '../store/volumes.js';
 import { setSize, volumeDurability } from '../volumes/model.js';
 
-/** Brickyard's reads for dashboards (the console): the pool in one answer, a volume's brick sets. Admin only. */
+/** Brickyard's reads for dashboards (the console): the pool in one answer, a volume's brick sets. A user token may read both (src/auth/jwt.ts). */
 export const poolRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
 

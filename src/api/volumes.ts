@@ -45,7 +45,7 @@ function detailsQuery(query: unknown): VolumePageQuery {
   if (!(limit >= 1 && limit <= DETAILS_PAGE.max)) throw badRequest(`limit must be a whole number from 1 to ${DETAILS_PAGE.max}`);
   const offsetText = one('offset');
   const offset = offsetText === undefined ? undefined : /^[0-9]{1,9}$/.test(offsetText) ? Number(offsetText) : NaN;
-  if (Number.isNaN(offset)) throw badRequest('offset must be a whole number');
+  if (Number.isNaN(offset)) throw badRequest('offset must be a whole number from 0 to 999999999');
   const sortText = one('sort');
   let sort: VolumeSort | undefined;
   if (sortText !== undefined) {

@@ -207,7 +207,7 @@ export class HeketiClient extends Transport {
     return this.json('POST', '/volumes/capacity', req, 200);
   }
 
-  /** `GET /volumes/details` (Brickyard): one page of volume infos, sorted by id. */
+  /** `GET /volumes/details` (Brickyard): one page of volume infos (search, sort, keyset or numbered pages). */
   volumeDetails(query: VolumeDetailsQuery = {}): Promise<VolumeDetailsPage> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));

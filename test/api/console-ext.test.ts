@@ -223,7 +223,9 @@ describe('GET /volumes/details: search, sort and numbered pages (for the console
     // Bad input: plain-text 400s.
     for (const [q, text] of [
       ['sort=colour', 'sort must be one of id, name, size, cluster (a leading - sorts descending)'],
-      ['offset=-1', 'offset must be a whole number'],
+      ['offset=-1', 'offset must be a whole number from 0 to 999999999'],
+      ['offset=1000000000', 'offset must be a whole number from 0 to 999999999'],
+      ['search=a&search=b', 'query parameter search given more than once'],
       [`sort=name&after=${ids[0]}`, 'after pages in ascending id order only: use offset with sort'],
       [`offset=2&after=${ids[0]}`, 'after pages in ascending id order only: use offset with sort'],
     ] as const) {

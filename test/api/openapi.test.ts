@@ -55,7 +55,7 @@ describe('openapi.yaml (standalone)', () => {
       .filter((o) => o.operation['x-brickyard-access'] === 'user')
       .map((o) => `${o.method} ${o.path}`)
       .sort();
-    expect(userOps).toEqual(['GET /volumes', 'GET /volumes/details', 'POST /volumes', 'POST /volumes/capacity']);
+    expect(userOps).toEqual(['GET /operations/details', 'GET /pool', 'GET /volumes', 'GET /volumes/details', 'GET /volumes/{id}/sets', 'POST /volumes', 'POST /volumes/capacity']);
   });
 
   it('compiles every schema with ajv', () => {
