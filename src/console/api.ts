@@ -8,23 +8,23 @@ import type {
   Durability,
   DurabilityRequest,
   OperationDetail,
-  OperationsInfo,
   PoolSummary,
   RemovalPlan,
   RepairResult,
+  State,
   VolumeCreateRequest,
   VolumeInfo,
   VolumePlan,
+  VolumeSortKey,
 } from '../client/index.js';
 
 // The wire types are src/client's (written from openapi.yaml).
-export type { DriftItem, DriftReport, Durability, DurabilityRequest, OperationDetail, PlannedMove, RemovalPlan, RepairResult, VolumeCreateRequest, VolumeInfo, VolumePlan } from '../client/index.js';
+export type { DriftItem, DriftReport, Durability, DurabilityRequest, OperationDetail, PlannedMove, RemovalPlan, RepairResult, State, VolumeCreateRequest, VolumeInfo, VolumePlan } from '../client/index.js';
 import { naturalCompare } from './format.js';
 
 export { ApiError };
 
 export type Role = 'admin' | 'user';
-export type State = 'online' | 'offline' | 'failed';
 
 export interface Session {
   client: HeketiClient;
@@ -35,13 +35,12 @@ export interface Session {
   firstPool?: PoolSummary;
 }
 
-/** Signs in by asking for something the role may read: a wrong key answers 401. */
+/**
+ * Signs in by reading the pool, which both keys may (a wrong key answers 401); the answer is the
+ * Pool view's first data.
+ */
 export async function signIn(role: Role, key: string, server = location.origin): Promise<Session> {
   const client = new HeketiClient({ server, user: role, key, pollMs: 250 });
-  if (role === 'user') {
-    await client.volumeList();
-    return { client, role, server };
-  }
   return { client, role, server, firstPool: await client.poolSummary() };
 }
 
@@ -54,9 +53,6 @@ export function errorMessage(e: unknown): string {
   if (e instanceof NetworkError) return `The server could not be reached (${e.reason})`;
   return e instanceof Error ? e.message : String(e);
 }
-
-// ------------------------------------------------------------------------------------ wire types
-
 
 // ------------------------------------------------------------------------------------ pool
 
@@ -172,7 +168,6 @@ export interface CapacityByDurability {
   why?: string;
 }
 
-
 /** The largest volume of each standard durability a create could get now (POST /volumes/capacity). */
 export async function loadCapacity(s: Session): Promise<CapacityByDurability[]> {
   const answer = await s.client.volumeCapacity({ durability: { type: 'replicate', replicate: { replica: 3 } }, each_durability: true });
@@ -196,7 +191,8 @@ export interface VolumePage {
   rows: VolumeRow[];
 }
 
-export type VolumeSort = 'name' | 'size' | 'cluster';
+/** The table's sortable columns (the server's `sort` keys but id). */
+export type VolumeSort = Exclude<VolumeSortKey, 'id'>;
 export interface VolumeQuery {
   search: string;
   sort: VolumeSort;
@@ -229,12 +225,22 @@ export interface VolumeWithSets {
 }
 
 export async function loadVolume(s: Session, id: string): Promise<VolumeWithSets> {
-  const [volume, { sets }] = await Promise.all([s.client.volumeInfo(id), s.client.volumeSets(id)]);
+  const [volume, { sets }] = await Promise.all([volumeInfo(s, id), s.client.volumeSets(id)]);
   return { volume, sets };
 }
 
-// ------------------------------------------------------------------------------------ create
+/**
+ * `GET /volumes/{id}` for the admin key; the user key may not call it (Heketi's rule) but may read
+ * the same info through `GET /volumes/details`, searched by the id.
+ */
+async function volumeInfo(s: Session, id: string): Promise<VolumeInfo> {
+  if (s.role === 'admin') return s.client.volumeInfo(id);
+  const found = (await s.client.volumeDetails({ search: id, limit: 1000 })).volumes.find((v) => v.id === id);
+  if (!found) throw new ApiError(404, 'Id not found', 'GET', `/volumes/${id}`);
+  return found;
+}
 
+// ------------------------------------------------------------------------------------ create
 
 export function planVolume(s: Session, req: VolumeCreateRequest): Promise<VolumePlan> {
   return s.client.volumePlan(req);
@@ -248,10 +254,23 @@ export async function createVolume(s: Session, req: VolumeCreateRequest, onProgr
 
 // ------------------------------------------------------------------------------------ operations
 
+export interface OperationCounts {
+  total: number;
+  in_flight: number;
+  failed: number;
+  stale: number;
+}
 
-export async function loadOperations(s: Session): Promise<{ summary: OperationsInfo; operations: OperationDetail[] }> {
-  const [summary, details] = await Promise.all([s.client.operations(), s.client.operationsDetails()]);
-  return { summary, operations: details.operations };
+/** The journal, and its counts (both keys may read `GET /operations/details`; `GET /operations` is admin-only). */
+export async function loadOperations(s: Session): Promise<{ counts: OperationCounts; operations: OperationDetail[] }> {
+  const { operations } = await s.client.operationsDetails();
+  const counts = { total: operations.length, in_flight: 0, failed: 0, stale: 0 };
+  for (const o of operations) {
+    if (o.sub_status === 'in-flight') counts.in_flight++;
+    if (o.status === 'failed') counts.failed++;
+    if (o.status === 'stale') counts.stale++;
+  }
+  return { counts, operations };
 }
 
 /** Cleans the listed stale/failed operations (undo, or finish past the commit point). */
@@ -260,7 +279,6 @@ export async function cleanupOperations(s: Session, ids: string[]): Promise<void
 }
 
 // ------------------------------------------------------------------------------------ drift
-
 
 export function loadDrift(s: Session): Promise<DriftReport> {
   return s.client.stateDrift();
@@ -273,7 +291,6 @@ export function repairDrift(s: Session, dryRun: boolean): Promise<RepairResult> 
 // ------------------------------------------------------------------------------------ node/device actions
 
 export type Target = { kind: 'node' | 'device'; id: string };
-
 
 export function removalPlan(s: Session, t: Target): Promise<RemovalPlan> {
   return t.kind === 'node' ? s.client.nodeRemovePlan(t.id) : s.client.deviceRemovePlan(t.id);

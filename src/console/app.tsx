@@ -12,10 +12,10 @@ import { OperationsView } from './views/operations.js';
 import { DriftView } from './views/drift.js';
 
 const NAV: { view: Route['view']; path: string; label: string; icon: string; admin: boolean }[] = [
-  { view: 'pool', path: '/pool', label: 'Pool', icon: 'pool', admin: true },
+  { view: 'pool', path: '/pool', label: 'Pool', icon: 'pool', admin: false },
   { view: 'volumes', path: '/volumes', label: 'Volumes', icon: 'volumes', admin: false },
   { view: 'create', path: '/create', label: 'Create volume', icon: 'create', admin: true },
-  { view: 'operations', path: '/operations', label: 'Operations', icon: 'operations', admin: true },
+  { view: 'operations', path: '/operations', label: 'Operations', icon: 'operations', admin: false },
   { view: 'drift', path: '/drift', label: 'Drift', icon: 'drift', admin: true },
 ];
 
@@ -41,7 +41,7 @@ export function App() {
 
 function Shell({ session, route, onSignOut }: { session: Session; route: Route; onSignOut: () => void }) {
   const admin = session.role === 'admin';
-  const ops = usePoll(() => (admin ? loadOperations(session).then((o) => o.summary) : Promise.resolve(undefined)), 4000, [session]);
+  const ops = usePoll(() => loadOperations(session).then((o) => o.counts), 4000, [session]);
   const attention = ops.data ? ops.data.failed + ops.data.stale : 0;
   // After a navigation, keyboard and screen-reader users land on the new page's content.
   const first = useRef(true);

@@ -172,8 +172,8 @@ export function AdminOnly({ what }: { what: string }) {
   return (
     <Empty title="Needs the admin key" icon="lock">
       <p>
-        {what} The user key may only list and create volumes (Heketi's rule), so this console is read-only for it. Sign in with the
-        admin key to see and change the pool.
+        {what} Signed in with the user key the console is read-only: the pool, the volumes with their brick maps, and the operations. Sign in
+        with the admin key to change the pool.
       </p>
     </Empty>
   );

@@ -100,7 +100,7 @@ export function ActionDialog(props: { session: Session; pool: Pool; target: Targ
       </div>
       <CapacityBar c={c} label={subject} />
       {!admin ? (
-        <Note tone="warn">Changing the pool needs the admin key.</Note>
+        <Note tone="info">Read-only: changing the pool needs the admin key.</Note>
       ) : phase === 'done' ? (
         <Note tone="ok">Done: {doneText(chosen!, what)}</Note>
       ) : !chosen ? (

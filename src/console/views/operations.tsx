@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { cleanupOperations, errorMessage, loadOperations, type OperationDetail, type Session } from '../api.js';
-import { AdminOnly, Dialog, Empty, ErrorNote, Loading, Note, PageHead, Spinner, Stat, StateBadge } from '../components.js';
+import { Dialog, Empty, ErrorNote, Loading, Note, PageHead, Spinner, Stat, StateBadge } from '../components.js';
 import { ago, count, shortId } from '../format.js';
 import { useNow, usePoll } from '../hooks.js';
 import { Freshness } from './pool.js';
@@ -33,11 +33,7 @@ const TYPE_LABEL: Record<string, string> = {
 };
 
 export function OperationsView({ session }: { session: Session }) {
-  if (session.role !== 'admin') return <AdminOnly what="Operations are admin-only." />;
-  return <Operations session={session} />;
-}
-
-function Operations({ session }: { session: Session }) {
+  const admin = session.role === 'admin';
   const ops = usePoll(() => loadOperations(session), 2000, [session]);
   const [confirm, setConfirm] = useState<string[] | undefined>();
   const [busy, setBusy] = useState(false);
@@ -69,17 +65,18 @@ function Operations({ session }: { session: Session }) {
       </>
     );
   }
-  const { summary, operations } = ops.data;
+  const { counts, operations } = ops.data;
   const running = operations.filter((o) => o.status === '');
   const broken = operations.filter((o) => o.status !== '');
   return (
     <>
       <PageHead title="Operations" sub="Every multi-step change is journaled: what it touches and the steps it has done." actions={<Freshness at={ops.at} error={ops.error} />} />
+      {!admin ? <Note tone="info">Read-only: cleaning up failed operations needs the admin key.</Note> : null}
       <section class="summary summary-ops" aria-label="Operation counts">
-        <Stat label="In flight" value={<span data-testid="ops-inflight">{count(summary.in_flight)}</span>} sub="running in this server" />
-        <Stat label="Failed" value={<span data-testid="ops-failed">{count(summary.failed)}</span>} sub="undo could not finish" tone={summary.failed > 0 ? 'crit' : undefined} />
-        <Stat label="Stale" value={<span data-testid="ops-stale">{count(summary.stale)}</span>} sub="left by an earlier run" tone={summary.stale > 0 ? 'warn' : undefined} />
-        <Stat label="Total" value={count(summary.total)} sub="pending in the journal" />
+        <Stat label="In flight" value={<span data-testid="ops-inflight">{count(counts.in_flight)}</span>} sub="running in this server" />
+        <Stat label="Failed" value={<span data-testid="ops-failed">{count(counts.failed)}</span>} sub="undo could not finish" tone={counts.failed > 0 ? 'crit' : undefined} />
+        <Stat label="Stale" value={<span data-testid="ops-stale">{count(counts.stale)}</span>} sub="left by an earlier run" tone={counts.stale > 0 ? 'warn' : undefined} />
+        <Stat label="Total" value={<span data-testid="ops-total">{count(counts.total)}</span>} sub="pending in the journal" />
       </section>
       {error ? <ErrorNote error={error} /> : null}
       {done ? <Note tone="ok">{done}</Note> : null}
@@ -89,7 +86,7 @@ function Operations({ session }: { session: Session }) {
           <h2 id="broken-title" class="section-title">
             Failed and stale
           </h2>
-          {broken.length > 1 ? (
+          {admin && broken.length > 1 ? (
             <button type="button" class="btn btn-ghost btn-sm" disabled={busy} onClick={() => setConfirm(broken.slice(0, 32).map((o) => o.id))}>
               Clean up all ({Math.min(32, broken.length)})
             </button>
@@ -97,12 +94,19 @@ function Operations({ session }: { session: Session }) {
         </div>
         {broken.length === 0 ? (
           <Empty title="Nothing failed" icon="check">
-            <p>Operations that could not finish or undo themselves show up here, with a cleanup action.</p>
+            <p>Operations that could not finish or undo themselves show up here{admin ? ', with a cleanup action' : ''}.</p>
           </Empty>
         ) : (
           <ul class="ops">
             {broken.map((o) => (
-              <OperationItem key={o.id} op={o} action={<button type="button" class="btn btn-sm" disabled={busy} onClick={() => setConfirm([o.id])}>Clean up</button>} />
+              <OperationItem key={o.id} op={o} action={
+                  admin ? (
+                    <button type="button" class="btn btn-sm" disabled={busy} onClick={() => setConfirm([o.id])}>
+                      Clean up
+                    </button>
+                  ) : undefined
+                }
+              />
             ))}
           </ul>
         )}

@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { buildPool, errorMessage, loadCapacity, loadPool, takeFirstPool, type Pool, type PoolCluster, type PoolDevice, type PoolNode, type Session, type Target } from '../api.js';
-import { AdminOnly, CapacityBar, CapacityLegend, Empty, ErrorNote, Loading, PageHead, Stat, StateBadge, Tags } from '../components.js';
+import { CapacityBar, CapacityLegend, Empty, ErrorNote, Loading, PageHead, Stat, StateBadge, Tags } from '../components.js';
 import { count, gib, kib, pct, plural, shortId } from '../format.js';
 import { usePoll, useSeen } from '../hooks.js';
 import { ActionDialog } from './actions.js';
@@ -11,11 +11,6 @@ const full = (c: { used: number; total: number }) => c.total > 0 && c.used / c.t
 const needsAttention = (n: PoolNode) => n.state !== 'online' || full(n) || n.devices.some((d) => d.state !== 'online' || full(d));
 
 export function PoolView({ session }: { session: Session }) {
-  if (session.role !== 'admin') return <AdminOnly what="The pool's topology is admin-only." />;
-  return <PoolAdmin session={session} />;
-}
-
-function PoolAdmin({ session }: { session: Session }) {
   const pool = usePoll(() => loadPool(session), 5000, [session], () => {
     const first = takeFirstPool(session);
     return first && buildPool(first);
@@ -67,7 +62,7 @@ function PoolAdmin({ session }: { session: Session }) {
             </fieldset>
           </div>
           {p.clusters.map((c, i) => (
-            <ClusterSection key={c.id} cluster={c} query={query} filter={filter} eager={i === 0} onAct={(target, node, device) => setActing({ target, node, device })} />
+            <ClusterSection key={c.id} cluster={c} query={query} filter={filter} eager={i === 0} verb={session.role === 'admin' ? 'Manage' : 'Show'} onAct={(target, node, device) => setActing({ target, node, device })} />
           ))}
         </>
       )}
@@ -163,7 +158,11 @@ function matches(n: PoolNode, q: string): boolean {
   return hay.some((h) => h.toLowerCase().includes(q));
 }
 
-function ClusterSection({ cluster: c, query, filter, eager, onAct }: { cluster: PoolCluster; query: string; filter: Filter; eager: boolean; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void }) {
+/** What a node's or device's button does: the admin manages it, a user key only looks (read-only dialog). */
+type Verb = 'Manage' | 'Show';
+
+function ClusterSection(props: { cluster: PoolCluster; query: string; filter: Filter; eager: boolean; verb: Verb; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void }) {
+  const { cluster: c, query, filter, eager, verb, onAct } = props;
   const q = query.trim().toLowerCase();
   const zones = useMemo(
     () =>
@@ -203,7 +202,7 @@ function ClusterSection({ cluster: c, query, filter, eager, onAct }: { cluster: 
           </div>
           <div class="nodes">
             {z.shown.map((n, i) => (
-              <NodeCard key={n.id} node={n} onAct={onAct} eager={eager && zi === 0 && i < EAGER_CARDS} />
+              <NodeCard key={n.id} node={n} verb={verb} onAct={onAct} eager={eager && zi === 0 && i < EAGER_CARDS} />
             ))}
           </div>
         </div>
@@ -215,7 +214,7 @@ function ClusterSection({ cluster: c, query, filter, eager, onAct }: { cluster: 
 /** Node cards whose devices render at once (the first screen); the others when scrolled near. */
 const EAGER_CARDS = 8;
 
-function NodeCard({ node: n, onAct, eager }: { node: PoolNode; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void; eager: boolean }) {
+function NodeCard({ node: n, verb, onAct, eager }: { node: PoolNode; verb: Verb; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void; eager: boolean }) {
   const ref = useRef<HTMLElement>(null);
   const seen = useSeen(ref, eager);
   return (
@@ -226,7 +225,7 @@ function NodeCard({ node: n, onAct, eager }: { node: PoolNode; onAct: (t: Target
           <span class="muted">{n.storage}</span>
         </div>
         <StateBadge state={n.state} />
-        <button type="button" class="btn btn-icon btn-sm" aria-label={`Manage node ${n.manage}`} onClick={() => onAct({ kind: 'node', id: n.id }, n)}>
+        <button type="button" class="btn btn-icon btn-sm" aria-label={`${verb} node ${n.manage}`} onClick={() => onAct({ kind: 'node', id: n.id }, n)}>
           ⋯
         </button>
       </header>
@@ -245,7 +244,7 @@ function NodeCard({ node: n, onAct, eager }: { node: PoolNode; onAct: (t: Target
         <ul class="devices">
           {n.devices.map((d) => (
             <li key={d.id} class={`device device-${d.state}`} data-device={d.id}>
-              <button type="button" class="device-btn" aria-label={`Manage device ${d.name} on ${n.manage}`} onClick={() => onAct({ kind: 'device', id: d.id }, n, d)}>
+              <button type="button" class="device-btn" aria-label={`${verb} device ${d.name} on ${n.manage}`} onClick={() => onAct({ kind: 'device', id: d.id }, n, d)}>
                 <span class="device-name">{d.name}</span>
                 <CapacityBar c={d} size="sm" label={`${n.manage} ${d.name}`} />
                 <span class="device-pct">{pct(d.used, d.total)}</span>

@@ -56,7 +56,7 @@ export function VolumesView({ session }: { session: Session }) {
           </>
         }
       />
-      {!admin ? <Note tone="info">Signed in with the user key: read-only. Brick maps and every change need the admin key.</Note> : null}
+      {!admin ? <Note tone="info">Signed in with the user key: read-only. Creating volumes from the console needs the admin key.</Note> : null}
       <div class="toolbar">
         <label class="field field-inline grow">
           <span class="visually-hidden">Search volumes</span>
@@ -121,13 +121,9 @@ export function VolumesView({ session }: { session: Session }) {
                 {data.rows.map((v) => (
                   <tr key={v.id}>
                     <td>
-                      {admin ? (
-                        <a href={href(`/volumes/${v.id}`)} class="strong">
-                          {v.name}
-                        </a>
-                      ) : (
-                        <span class="strong">{v.name}</span>
-                      )}
+                      <a href={href(`/volumes/${v.id}`)} class="strong">
+                        {v.name}
+                      </a>
                       {v.block ? <span class="chip">block</span> : null}
                     </td>
                     <td class="num">{v.size !== undefined ? gib(v.size) : ''}</td>
@@ -167,14 +163,6 @@ export function VolumesView({ session }: { session: Session }) {
 /** A volume with its brick map: which set, node, zone and device each brick is on. */
 export function VolumeDetail({ session, id }: { session: Session; id: string }) {
   const vol = usePoll(() => Promise.all([loadVolume(session, id), loadPool(session)]), 10000, [session, id]);
-  if (session.role !== 'admin') {
-    return (
-      <>
-        <PageHead title="Volume" />
-        <Note tone="info">Volume details need the admin key (Heketi lets the user key list volume ids only).</Note>
-      </>
-    );
-  }
   if (!vol.data) {
     return (
       <>
