@@ -164,14 +164,16 @@ export interface CapacityByDurability {
   durability: Durability;
   /** GiB, or undefined while unknown. */
   size?: number;
-  /** When nothing fits: the error a create would get. */
+  /** When nothing fits: the first reason (per constraint) a create would fail with, or its error. */
   why?: string;
+  /** Every reason, for a tooltip. */
+  reasons?: string[];
 }
 
 /** The largest volume of each standard durability a create could get now (POST /volumes/capacity). */
 export async function loadCapacity(s: Session): Promise<CapacityByDurability[]> {
   const answer = await s.client.volumeCapacity({ durability: { type: 'replicate', replicate: { replica: 3 } }, each_durability: true });
-  return (answer.durabilities ?? [answer]).map((a) => ({ label: durabilityLabel(a.durability) + (a.arbiter ? ' arbiter' : ''), durability: a.durability, size: a.size, why: a.error }));
+  return (answer.durabilities ?? [answer]).map((a) => ({ label: durabilityLabel(a.durability) + (a.arbiter ? ' arbiter' : ''), durability: a.durability, size: a.size, why: a.reasons[0] ?? a.error, reasons: a.reasons }));
 }
 
 // ------------------------------------------------------------------------------------ volumes

@@ -168,13 +168,16 @@ export function PageHead({ title, sub, actions }: { title: string; sub?: Compone
 }
 
 /** Shown in place of an admin-only view for a user key. */
-export function AdminOnly({ what }: { what: string }) {
+export function AdminOnly({ title, what }: { title: string; what: string }) {
   return (
-    <Empty title="Needs the admin key" icon="lock">
-      <p>
-        {what} Signed in with the user key the console is read-only: the pool, the volumes with their brick maps, and the operations. Sign in
-        with the admin key to change the pool.
-      </p>
-    </Empty>
+    <>
+      <PageHead title={title} />
+      <Empty title="Needs the admin key" icon="lock">
+        <p>
+          {what} Signed in with the user key the console is read-only: the pool, the volumes with their brick maps, and the operations. Sign
+          in with the admin key to change the pool.
+        </p>
+      </Empty>
+    </>
   );
 }

@@ -54,7 +54,7 @@ export function requestOf(f: Form): { req?: VolumeCreateRequest; problem?: strin
 }
 
 export function CreateView({ session }: { session: Session }) {
-  if (session.role !== 'admin') return <AdminOnly what="Creating volumes from the console needs the admin key: with the user key Heketi lets a create start but not be followed to its end." />;
+  if (session.role !== 'admin') return <AdminOnly title="Create volume" what="Creating volumes from the console needs the admin key: with the user key Heketi lets a create start but not be followed to its end." />;
   return <CreateForm session={session} />;
 }
 

@@ -5,7 +5,7 @@ import { plural, shortId } from '../format.js';
 import { usePoll } from '../hooks.js';
 
 export function DriftView({ session }: { session: Session }) {
-  if (session.role !== 'admin') return <AdminOnly what="The drift report runs commands on every node, so it needs the admin key." />;
+  if (session.role !== 'admin') return <AdminOnly title="Drift" what="The drift report runs commands on every node, so it needs the admin key." />;
   return <Drift session={session} />;
 }
 

@@ -62,7 +62,7 @@ export function PoolView({ session }: { session: Session }) {
             </fieldset>
           </div>
           {p.clusters.map((c, i) => (
-            <ClusterSection key={c.id} cluster={c} query={query} filter={filter} eager={i === 0} verb={session.role === 'admin' ? 'Manage' : 'Show'} onAct={(target, node, device) => setActing({ target, node, device })} />
+            <ClusterSection key={c.id} cluster={c} query={query} filter={filter} eagerCards={p.devices <= ALL_AT_ONCE ? Infinity : i === 0 ? EAGER_CARDS : 0} verb={session.role === 'admin' ? 'Manage' : 'Show'} onAct={(target, node, device) => setActing({ target, node, device })} />
           ))}
         </>
       )}
@@ -142,7 +142,11 @@ function CapacityCard({ capacity, error }: { capacity?: Awaited<ReturnType<typeo
             <li key={c.label}>
               <span class="muted">{c.label}</span>
               <strong data-testid={`capacity-${c.label}`}>{c.size === undefined ? '—' : c.size === 0 ? 'none' : gib(c.size)}</strong>
-              {c.size === 0 && c.why ? <span class="small text-crit">{c.why}</span> : null}
+              {c.size === 0 && c.why ? (
+                <span class="small text-crit" title={c.reasons?.join('\n')}>
+                  {c.why}
+                </span>
+              ) : null}
             </li>
           ))}
         </ul>
@@ -161,8 +165,9 @@ function matches(n: PoolNode, q: string): boolean {
 /** What a node's or device's button does: the admin manages it, a user key only looks (read-only dialog). */
 type Verb = 'Manage' | 'Show';
 
-function ClusterSection(props: { cluster: PoolCluster; query: string; filter: Filter; eager: boolean; verb: Verb; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void }) {
-  const { cluster: c, query, filter, eager, verb, onAct } = props;
+function ClusterSection(props: { cluster: PoolCluster; query: string; filter: Filter; eagerCards: number; verb: Verb; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void }) {
+  const { cluster: c, query, filter, eagerCards, verb, onAct } = props;
+  let card = 0;
   const q = query.trim().toLowerCase();
   const zones = useMemo(
     () =>
@@ -191,7 +196,7 @@ function ClusterSection(props: { cluster: PoolCluster; query: string; filter: Fi
       </header>
       {c.zones.length === 0 ? <Empty title="No nodes in this cluster" /> : null}
       {c.zones.length > 0 && zones.length === 0 ? <p class="muted pad">No node matches the filter.</p> : null}
-      {zones.map((z, zi) => (
+      {zones.map((z) => (
         <div class="zone" key={z.zone}>
           <div class="zone-head">
             <h3>Zone {z.zone}</h3>
@@ -201,8 +206,8 @@ function ClusterSection(props: { cluster: PoolCluster; query: string; filter: Fi
             <CapacityBar c={z} size="sm" label={`Zone ${z.zone}`} />
           </div>
           <div class="nodes">
-            {z.shown.map((n, i) => (
-              <NodeCard key={n.id} node={n} verb={verb} onAct={onAct} eager={eager && zi === 0 && i < EAGER_CARDS} />
+            {z.shown.map((n) => (
+              <NodeCard key={n.id} node={n} verb={verb} onAct={onAct} eager={card++ < eagerCards} />
             ))}
           </div>
         </div>
@@ -211,7 +216,11 @@ function ClusterSection(props: { cluster: PoolCluster; query: string; filter: Fi
   );
 }
 
-/** Node cards whose devices render at once (the first screen); the others when scrolled near. */
+/**
+ * A pool of up to this many devices renders every device list at once. A bigger one renders
+ * those of the first EAGER_CARDS node cards (the first screen), the others when scrolled near.
+ */
+const ALL_AT_ONCE = 200;
 const EAGER_CARDS = 8;
 
 function NodeCard({ node: n, verb, onAct, eager }: { node: PoolNode; verb: Verb; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void; eager: boolean }) {
@@ -239,7 +248,9 @@ function NodeCard({ node: n, verb, onAct, eager }: { node: PoolNode; verb: Verb;
       {n.devices.length === 0 ? (
         <p class="muted small">No devices</p>
       ) : !seen ? (
-        <p class="devices-later muted small">{plural(n.devices.length, 'device')}</p>
+        <p class="devices-later muted small" style={{ '--devices': n.devices.length }}>
+          {plural(n.devices.length, 'device')}
+        </p>
       ) : (
         <ul class="devices">
           {n.devices.map((d) => (

@@ -120,7 +120,7 @@ export function VolumesView({ session }: { session: Session }) {
               <tbody>
                 {data.rows.map((v) => (
                   <tr key={v.id}>
-                    <td>
+                    <td class="cell-name">
                       <a href={href(`/volumes/${v.id}`)} class="strong">
                         {v.name}
                       </a>
