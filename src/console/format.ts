@@ -25,6 +25,10 @@ export function pct(part: number, whole: number): string {
 const numberFormat = new Intl.NumberFormat('en-US');
 export const count = (n: number): string => numberFormat.format(n);
 
+const timeFormat = new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+/** The time of day of a Unix ms timestamp, in the browser's locale. */
+export const clock = (ms: number): string => timeFormat.format(ms);
+
 const collator = new Intl.Collator('en', { numeric: true });
 /** Natural order (node2 before node10). */
 export const naturalCompare = (a: string, b: string): number => collator.compare(a, b);

@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { buildPool, errorMessage, loadCapacity, loadPool, takeFirstPool, type Pool, type PoolCluster, type PoolDevice, type PoolNode, type Session, type Target } from '../api.js';
 import { CapacityBar, CapacityLegend, Empty, ErrorNote, Loading, PageHead, Stat, StateBadge, Tags } from '../components.js';
-import { count, gib, kib, pct, plural, shortId } from '../format.js';
+import { clock, count, gib, kib, pct, plural, shortId } from '../format.js';
 import { usePoll, useSeen } from '../hooks.js';
 import { ActionDialog } from './actions.js';
 
@@ -89,7 +89,7 @@ export function Freshness({ at, error }: { at?: number; error?: unknown }) {
   return (
     <span class="live" aria-live="off">
       <span class="live-dot" aria-hidden="true" />
-      Live{at ? ` · ${new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}` : ''}
+      Live{at ? ` · ${clock(at)}` : ''}
     </span>
   );
 }
@@ -221,7 +221,7 @@ function ClusterSection(props: { cluster: PoolCluster; query: string; filter: Fi
  * those of the first EAGER_CARDS node cards (the first screen), the others when scrolled near.
  */
 const ALL_AT_ONCE = 200;
-const EAGER_CARDS = 8;
+const EAGER_CARDS = 6;
 
 function NodeCard({ node: n, verb, onAct, eager }: { node: PoolNode; verb: Verb; onAct: (t: Target, n: PoolNode, d?: PoolDevice) => void; eager: boolean }) {
   const ref = useRef<HTMLElement>(null);
