@@ -37,6 +37,11 @@ export function VolumesView({ session }: { session: Session }) {
       </button>
     </th>
   );
+  // The pager sits under the table: a new page is read from its top.
+  const turnTo = (n: number) => {
+    setPage(n);
+    window.scrollTo({ top: 0 });
+  };
   const data = list.data;
   const total = data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / limit));
@@ -141,16 +146,16 @@ export function VolumesView({ session }: { session: Session }) {
             <span class="muted">
               {count(page * limit + 1)}–{count(Math.min(total, (page + 1) * limit))} of {count(total)}
             </span>
-            <button type="button" class="btn btn-ghost btn-sm" disabled={page === 0} onClick={() => setPage(0)}>
+            <button type="button" class="btn btn-ghost btn-sm" disabled={page === 0} onClick={() => turnTo(0)}>
               First
             </button>
-            <button type="button" class="btn btn-ghost btn-sm" disabled={page === 0} onClick={() => setPage(page - 1)}>
+            <button type="button" class="btn btn-ghost btn-sm" disabled={page === 0} onClick={() => turnTo(page - 1)}>
               Previous
             </button>
             <span aria-current="page">
               Page {count(page + 1)} of {count(pages)}
             </span>
-            <button type="button" class="btn btn-ghost btn-sm" disabled={page + 1 >= pages} onClick={() => setPage(page + 1)}>
+            <button type="button" class="btn btn-ghost btn-sm" disabled={page + 1 >= pages} onClick={() => turnTo(page + 1)}>
               Next
             </button>
           </nav>
