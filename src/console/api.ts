@@ -8,6 +8,7 @@ import type {
   Durability,
   DurabilityRequest,
   OperationDetail,
+  OperationsInfo,
   PoolSummary,
   RemovalPlan,
   RepairResult,
@@ -256,12 +257,8 @@ export async function createVolume(s: Session, req: VolumeCreateRequest, onProgr
 
 // ------------------------------------------------------------------------------------ operations
 
-export interface OperationCounts {
-  total: number;
-  in_flight: number;
-  failed: number;
-  stale: number;
-}
+/** The counters of Heketi's `GET /operations`, counted from the journal. */
+export type OperationCounts = Pick<OperationsInfo, 'total' | 'in_flight' | 'failed' | 'stale'>;
 
 /** The journal, and its counts (both keys may read `GET /operations/details`; `GET /operations` is admin-only). */
 export async function loadOperations(s: Session): Promise<{ counts: OperationCounts; operations: OperationDetail[] }> {
