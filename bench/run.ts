@@ -16,6 +16,7 @@ import { runFillBenchmark } from './fill.js';
 import { runE2eLatency } from './e2e.js';
 import { runCsiBenchmark } from './csi.js';
 import { startBenchServer } from './server.js';
+import { runHostileBenchmark } from './hostile.js';
 import { runCapacityBenchmark } from './capacity.js';
 import { runConsoleBench } from './console.js';
 
@@ -218,6 +219,9 @@ async function main(): Promise<void> {
   for (const cap of runCapacityBenchmark()) {
     results.push([`capacity x8 dur., 100x10 ${cap.topology} (CPU ms)`, fmt(cap.cpuMs), '-', '-', `wall ${fmt(cap.wallMs)} ms, ${cap.probes} probes, longest ${fmt(cap.maxProbeMs, 2)} ms`]);
   }
+
+  // (d3) the most expensive requests a user token can send, and /hello meanwhile.
+  results.push(...(await runHostileBenchmark()));
 
   // (e) CreateVolume through the CSI driver vs the same create over REST.
   results.push(...(await runCsiBenchmark()));

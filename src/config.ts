@@ -56,6 +56,12 @@ export interface Config {
   bodyLimit: number;
   /** The web console at `/ui` (extension; on by default). */
   console: { enabled: boolean };
+  /**
+   * Slow clients are cut (extension): a request's headers must arrive within `headersMs`, the
+   * whole request (headers and body) within `requestMs`; an idle keep-alive connection is closed
+   * after `keepAliveMs`. Node answers 408 and closes the connection.
+   */
+  httpTimeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
   glusterfs: {
     executor: ExecutorKind;
     dbPath: string;
@@ -100,6 +106,7 @@ export function defaultConfig(dataDir = './data'): Config {
     defaultState: 'normal',
     bodyLimit: 1024 * 1024,
     console: { enabled: true },
+    httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 },
     glusterfs: {
       executor: 'mock',
       dbPath: join(dataDir, 'brickyard.db'),
@@ -231,6 +238,9 @@ function applyFile(cfg: Config, text: string, file: string, warnings: string[]):
   top.string('default_state', (v) => (cfg.defaultState = parseAdminState(v, 'default_state')));
   top.int('body_limit', (v) => (cfg.bodyLimit = v), 1);
   top.bool('enable_console', (v) => (cfg.console.enabled = v));
+  top.int('headers_timeout', (v) => (cfg.httpTimeouts.headersMs = v * 1000), 1);
+  top.int('request_timeout', (v) => (cfg.httpTimeouts.requestMs = v * 1000), 1);
+  top.int('keepalive_timeout', (v) => (cfg.httpTimeouts.keepAliveMs = v * 1000), 1);
   for (const ignored of ['backup_db_to_kube_secret', 'profiling']) top.bool(ignored, () => undefined);
   const gl = top.object('glusterfs');
   if (gl) {
@@ -467,6 +477,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
   if (cfg.enableTls && (!cfg.certFile || !cfg.keyFile)) {
     throw new ConfigError('config key enable_tls: cert_file and key_file are required');
+  }
+  if (cfg.httpTimeouts.headersMs > cfg.httpTimeouts.requestMs) {
+    // Node refuses a headers timeout longer than the whole-request timeout.
+    throw new ConfigError('config key headers_timeout: must not be longer than request_timeout');
   }
   if (cfg.glusterfs.executor === 'ssh' && !cfg.glusterfs.sshexec.keyfile) {
     throw new ConfigError('config key glusterfs.sshexec.keyfile: required for the ssh executor');

@@ -23,8 +23,7 @@ export const blockVolumeRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
 
   app.post('/blockvolumes', async (req, reply) => {
-    const body = decodeBody(req.rawBody, BLOCK_VOLUME_CREATE);
-    validateBlockVolumeCreate(body);
+    const body = validateBlockVolumeCreate(decodeBody(req.rawBody, BLOCK_VOLUME_CREATE));
     checkBlockVolumeCreateTargets(ctx, body);
     const slot = ctx.ops.acquire();
     try {

@@ -1,7 +1,7 @@
 import type { RouteModule } from './server.js';
 import { decodeBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
-import { idError, throwIfInvalid } from '../core/validation.js';
+import { LIMITS, idError, throwIfInvalid, tooMany } from '../core/validation.js';
 import { CHANGE_DESCRIPTION, getOperation, listOperations, type Action, type OperationRow } from '../operations/journal.js';
 import { recoverOperations } from '../recovery/interrupted.js';
 
@@ -60,9 +60,7 @@ export const operationRoutes: RouteModule = (app, ctx) => {
   // Cleans stale/failed operations (listed ids, or all); individual failures are only logged.
   app.post('/operations/pending/cleanup', async (req, reply) => {
     const body = decodeBody(req.rawBody, CLEANUP);
-    if (body.operations.length > 32) {
-      throwIfInvalid({ operations: `too many ids specified (${body.operations.length}), up to 32 supported` });
-    }
+    if (body.operations.length > LIMITS.operationIds) throwIfInvalid({ operations: tooMany('ids', body.operations.length, LIMITS.operationIds) });
     for (const id of body.operations) {
       const err = idError(id);
       if (err) throwIfInvalid({ operations: err });

@@ -50,9 +50,16 @@ export interface BuildOptions {
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const { ctx } = opts;
   const { config } = ctx;
+  const { headersMs, requestMs, keepAliveMs } = config.httpTimeouts;
+  // Slow clients are cut (slowloris): Node checks every open request this often against the
+  // headers/request timeouts (its default, 30 s, would let a trickle live twice as long).
+  const timeouts = { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersMs / 4))) };
   const app = Fastify({
     loggerInstance: ctx.log,
     bodyLimit: config.bodyLimit,
+    requestTimeout: requestMs,
+    keepAliveTimeout: keepAliveMs,
+    http: timeouts,
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: false },
     // Heketi's router has no HEAD routes: HEAD answers 405 like any other unrouted method.
     exposeHeadRoutes: false,
@@ -60,7 +67,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     // Random, so ids stay unique across restarts (Fastify's default counter starts again at 1).
     genReqId: () => randomBytes(8).toString('hex'),
     return503OnClosing: true,
-    ...(opts.https ? { https: opts.https } : {}),
+    ...(opts.https ? { https: { ...opts.https, ...timeouts } } : {}),
   }) as unknown as FastifyInstance;
 
   // Heketi never looks at Content-Type: every body is kept as text and decoded by the route.
@@ -80,15 +87,24 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
   });
 
+  // Runs before the body is read (Heketi's JWT check looks at headers only): a request refused
+  // here is answered at once and its connection closed, so a body nobody will read (a huge or
+  // trickling one) holds nothing.
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const path = requestPath(req.url);
     if (req.method === 'GET' && OPEN_PATHS.some((re) => re.test(path))) return;
     if (config.auth.enabled) {
-      req.issuer = await authenticate(req.headers.authorization, req.method, req.url, config.auth);
+      try {
+        req.issuer = await authenticate(req.headers.authorization, req.method, req.url, config.auth);
+      } catch (e) {
+        reply.header('connection', 'close');
+        throw e;
+      }
     }
     const state = ctx.admin.state;
     if (state !== 'normal' && req.method !== 'GET' && req.method !== 'HEAD') {
       if (state === 'read-only' || !isLocal(req.ip)) {
+        reply.header('connection', 'close');
         return sendText(reply, 503, 'Service disabled for maintenance');
       }
     }

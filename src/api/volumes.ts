@@ -64,8 +64,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
 
   app.post('/volumes', async (req, reply) => {
-    const body = decodeBody(req.rawBody, VOLUME_CREATE);
-    validateVolumeCreate(body);
+    const body = validateVolumeCreate(decodeBody(req.rawBody, VOLUME_CREATE));
     checkVolumeCreateTargets(ctx, body);
     const slot = ctx.ops.acquire();
     try {
@@ -80,8 +79,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
 
   // Brickyard's dry run: the placement a create would make, or why it cannot, reserving nothing.
   app.post('/volumes/plan', async (req, reply) => {
-    const body = decodeBody(req.rawBody, VOLUME_CREATE);
-    validateVolumeCreate(body);
+    const body = validateVolumeCreate(decodeBody(req.rawBody, VOLUME_CREATE));
     checkVolumeCreateTargets(ctx, body);
     const plan = planVolumeCreate(ctx, body, body.name || 'vol_<new>');
     if ('error' in plan) return sendJson(reply, 200, { feasible: false, error: plan.error, reasons: plan.reasons });
@@ -95,8 +93,7 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
 
   // Brickyard: the largest volume a create with these parameters could get now (size ignored).
   app.post('/volumes/capacity', async (req, reply) => {
-    const body = decodeOptionalBody(req.rawBody, VOLUME_CAPACITY);
-    validateVolumeCreate(body, { ignoreSize: true });
+    const body = validateVolumeCreate(decodeOptionalBody(req.rawBody, VOLUME_CAPACITY), { ignoreSize: true });
     checkClusterTargets(ctx, body);
     return sendJson(reply, 200, await volumeCapacity(ctx, body, body.each_durability));
   });

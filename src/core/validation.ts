@@ -29,12 +29,40 @@ export const MSG = {
   min: (n: number) => `must be no less than ${n}`,
 } as const;
 
+/**
+ * Caps on list inputs, so one request cannot stall the server or flood the nodes. Heketi's own
+ * caps (tags, operation ids) are kept; ours are far above what a real deployment sends
+ * (docs/security.md#limits).
+ */
+export const LIMITS = {
+  /** Heketi: api.ValidateTags. */
+  tags: 32,
+  /** Heketi: POST /operations/pending/cleanup. */
+  operationIds: 32,
+  clusters: 64,
+  volumeOptions: 128,
+  /** Per kind (manage, storage); Heketi uses only the first. */
+  hostnames: 16,
+} as const;
+
+/** Heketi's wording for a list over its cap (`too many tags specified (33), up to 32 supported`). */
+export function tooMany(what: string, n: number, cap: number): string {
+  return `too many ${what} specified (${n}), up to ${cap} supported`;
+}
+
+/** The list without repeats, first occurrence kept. */
+export function distinct<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
 const TAG_NAME = /^[a-zA-Z0-9_.-]+$/;
 
 /** Heketi's tag rules (api.ValidateTags): the first problem found, in sorted key order. */
 export function tagError(tags: Record<string, string>): string | undefined {
+  const count = Object.keys(tags).length;
+  // Counted before sorting: a map of 100,000 keys is refused without sorting it.
+  if (count > LIMITS.tags) return tooMany('tags', count, LIMITS.tags);
   const keys = Object.keys(tags).sort();
-  if (keys.length > 32) return `too many tags specified (${keys.length}), up to 32 supported`;
   for (const k of keys) {
     if (k.length === 0) return 'tag names may not be empty';
     if ([...k].length > 32) return `tag name ${k}: the length must be between 1 and 32`;

@@ -124,7 +124,8 @@ export function parseParameters(params: StringMap | undefined): ProvisionParams 
         case 'volumenameprefix':
           if (v === '') break;
           if (v.includes('_')) throw invalidArgument("storageclass parameter 'volumenameprefix' should not contain '_' in its value");
-          if (!/^[A-Za-z0-9-]{1,64}$/.test(v)) throw invalidArgument(`volumenameprefix ${JSON.stringify(v)}: only letters, digits and "-", at most 64`);
+          // No leading "-": the name it starts reaches gluster, which would read it as an option.
+          if (!/^[A-Za-z0-9-]{1,64}$/.test(v) || v.startsWith('-')) throw invalidArgument(`volumenameprefix ${JSON.stringify(v)}: only letters, digits and "-" (not first), at most 64`);
           out.volumeNamePrefix = v;
           break;
         case 'snapfactor': {

@@ -76,7 +76,7 @@ import {
   type HostBrick,
   type VolumeDurability,
 } from './planner.js';
-import { validateDevicePath, validateHostname, validateHostPath, validateId, validateVolumeName } from './validate.js';
+import { ValidationError, validateDevicePath, validateHostname, validateHostPath, validateId, validateVolumeName } from './validate.js';
 
 export type { VolumeDurability, HostBrick, BrickCreateSpec, BlockCreateSpec } from './planner.js';
 
@@ -263,13 +263,16 @@ export class NodeOps {
 
   // ------------------------------------------------------------------------------ health / peers
 
-  /** `systemctl status glusterd` exits 0. Unreachable nodes count as not running. */
+  /**
+   * `systemctl status glusterd` exits 0. Unreachable nodes count as not running, and so does a
+   * stored hostname the executor refuses (a node imported from an older Heketi DB).
+   */
   async glusterdRunning(manageHost: string): Promise<boolean> {
     try {
       await this.run(manageHost, planGlusterdCheck());
       return true;
     } catch (e) {
-      if (e instanceof CommandError) return false;
+      if (e instanceof CommandError || e instanceof ValidationError) return false;
       throw e;
     }
   }

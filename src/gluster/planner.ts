@@ -8,7 +8,7 @@ import type { NodeCommandConfig } from '../config.js';
 import type { Durability } from '../allocator/types.js';
 import type { NodeCommand } from './executor.js';
 import {
-  splitVolumeOption,
+  parseVolumeOption,
   validateBrickPath,
   validateCount,
   validateDevicePath,
@@ -24,6 +24,7 @@ import {
   validateSize,
   validateVolumeName,
   validateWrapperWord,
+  validateBlockName,
 } from './validate.js';
 
 /** Per-command timeouts in seconds (Heketi's minutes × 60, §9.1). */
@@ -119,11 +120,11 @@ export function planDeviceSetup(cfg: NodeCommandConfig, a: { deviceId: string; d
   const dev = validateDevicePath(a.device);
   const t = TIMEOUT.device;
   const out: NodeCommand[] = [];
-  if (a.wipe) out.push(cmd(['wipefs', '--all', dev], t));
-  out.push(cmd(lvmArgv(cfg, 'pvcreate', '-qq', '--metadatasize=128M', `--dataalignment=${validateLvmSize(cfg.pvDataAlignment, 'pv_data_alignment')}`, dev), t));
+  if (a.wipe) out.push(cmd(['wipefs', '--all', '--', dev], t));
+  out.push(cmd(lvmArgv(cfg, 'pvcreate', '-qq', '--metadatasize=128M', `--dataalignment=${validateLvmSize(cfg.pvDataAlignment, 'pv_data_alignment')}`, '--', dev), t));
   out.push(
     cmd(
-      lvmArgv(cfg, 'vgcreate', '-qq', `--physicalextentsize=${validateLvmSize(cfg.vgPhysicalExtentSize, 'vg_physicalextentsize')}`, `--autobackup=${yn(cfg)}`, vgName(a.deviceId), dev),
+      lvmArgv(cfg, 'vgcreate', '-qq', `--physicalextentsize=${validateLvmSize(cfg.vgPhysicalExtentSize, 'vg_physicalextentsize')}`, `--autobackup=${yn(cfg)}`, '--', vgName(a.deviceId), dev),
       t,
     ),
   );
@@ -137,31 +138,31 @@ export function planDeviceSetup(cfg: NodeCommandConfig, a: { deviceId: string; d
 export function planDeviceHandle(cfg: NodeCommandConfig, device: string): NodeCommand[] {
   const dev = validateDevicePath(device);
   return [
-    cmd(lvmArgv(cfg, 'pvs', '-o', 'pv_name,pv_uuid,vg_name', '--reportformat=json', dev), TIMEOUT.device, true),
+    cmd(lvmArgv(cfg, 'pvs', '-o', 'pv_name,pv_uuid,vg_name', '--reportformat=json', '--', dev), TIMEOUT.device, true),
     cmd([...wrapperWords(cfg), UDEVADM_BIN, 'info', '--query=symlink', `--name=${dev}`], TIMEOUT.device, true),
   ];
 }
 
 /** PV UUID of a VG, for devices whose UUID we never learned (§6.4). */
 export function planVgPvInfo(cfg: NodeCommandConfig, deviceId: string): NodeCommand[] {
-  return [cmd(lvmArgv(cfg, 'vgs', '-o', 'pv_name,pv_uuid,vg_name', '--reportformat=json', vgName(deviceId)), TIMEOUT.device)];
+  return [cmd(lvmArgv(cfg, 'vgs', '-o', 'pv_name,pv_uuid,vg_name', '--reportformat=json', '--', vgName(deviceId)), TIMEOUT.device)];
 }
 
 export function planVgDisplay(cfg: NodeCommandConfig, deviceId: string): NodeCommand[] {
-  return [cmd(lvmArgv(cfg, 'vgdisplay', '-c', vgName(deviceId)), TIMEOUT.device)];
+  return [cmd(lvmArgv(cfg, 'vgdisplay', '-c', '--', vgName(deviceId)), TIMEOUT.device)];
 }
 
 /** vgremove + pvremove, one batch. `pvPath` is the by-id path when the PV UUID is known. */
 export function planDeviceRemove(cfg: NodeCommandConfig, deviceId: string, pvPath: string): NodeCommand[] {
-  return [cmd(lvmArgv(cfg, 'vgremove', '-qq', vgName(deviceId)), TIMEOUT.device), ...planPvRemove(cfg, pvPath)];
+  return [cmd(lvmArgv(cfg, 'vgremove', '-qq', '--', vgName(deviceId)), TIMEOUT.device), ...planPvRemove(cfg, pvPath)];
 }
 
 export function planPvRemove(cfg: NodeCommandConfig, pvPath: string): NodeCommand[] {
-  return [cmd(lvmArgv(cfg, 'pvremove', '-qq', validateDevicePath(pvPath)), TIMEOUT.device)];
+  return [cmd(lvmArgv(cfg, 'pvremove', '-qq', '--', validateDevicePath(pvPath)), TIMEOUT.device)];
 }
 
 export function planDeviceMountParentRemove(deviceId: string): NodeCommand[] {
-  return [cmd(['rmdir', vgMountParent(deviceId)], TIMEOUT.device)];
+  return [cmd(['rmdir', '--', vgMountParent(deviceId)], TIMEOUT.device)];
 }
 
 // ---------------------------------------------------------------------------------- bricks
@@ -203,30 +204,31 @@ export function planBrickCreate(cfg: NodeCommandConfig, b: BrickCreateSpec): Nod
 
   let mkfs: string[];
   if (b.arbiter) {
-    mkfs = ['mkfs.xfs', '-i', 'maxpct=100', '-n', 'size=8192', dev];
+    mkfs = ['mkfs.xfs', '-i', 'maxpct=100', '-n', 'size=8192', '--', dev];
   } else if (cfg.xfsSu !== 0 && cfg.xfsSw !== 0) {
     const su = validateSize(cfg.xfsSu, 'xfs_su');
     const sw = validateSize(cfg.xfsSw, 'xfs_sw');
-    mkfs = ['mkfs.xfs', '-i', 'size=512', '-d', `su=${su},sw=${sw}`, '-n', 'size=8192', dev];
+    mkfs = ['mkfs.xfs', '-i', 'size=512', '-d', `su=${su},sw=${sw}`, '-n', 'size=8192', '--', dev];
   } else {
-    mkfs = ['mkfs.xfs', '-i', 'size=512', '-n', 'size=8192', dev];
+    mkfs = ['mkfs.xfs', '-i', 'size=512', '-n', 'size=8192', '--', dev];
   }
 
   const out: NodeCommand[] = [
-    cmd(['mkdir', '-p', mount], t),
+    cmd(['mkdir', '-p', '--', mount], t),
+    // Heketi's order with the `<vg>/<pool>` operand moved behind `--`.
     cmd(
-      lvmArgv(cfg, 'lvcreate', '-qq', `--autobackup=${yn(cfg)}`, '--poolmetadatasize', `${meta}K`, '--chunksize', chunk, '--size', `${tpSize}K`, '--thin', `${vg}/${tp}`, '--virtualsize', `${size}K`, '--name', lv),
+      lvmArgv(cfg, 'lvcreate', '-qq', `--autobackup=${yn(cfg)}`, '--poolmetadatasize', `${meta}K`, '--chunksize', chunk, '--size', `${tpSize}K`, '--thin', '--virtualsize', `${size}K`, '--name', lv, '--', `${vg}/${tp}`),
       t,
     ),
     cmd(mkfs, t),
     // One awk program argument, as Heketi's shell line hands it to awk. All parts are validated to
     // safe characters, so nothing can close the awk string.
     cmd(['awk', `BEGIN {print "${dev} ${mount} xfs ${opts} 1 2" >> "${fstab}"}`], t),
-    cmd(['mount', '-o', opts, dev, mount], t),
-    cmd(['mkdir', path], t),
+    cmd(['mount', '-o', opts, '--', dev, mount], t),
+    cmd(['mkdir', '--', path], t),
   ];
   if (gid !== 0) {
-    out.push(cmd(['chown', `:${gid}`, path], t), cmd(['chmod', '2775', path], t));
+    out.push(cmd(['chown', '--', `:${gid}`, path], t), cmd(['chmod', '--', '2775', path], t));
   }
   return out;
 }
@@ -234,7 +236,7 @@ export function planBrickCreate(cfg: NodeCommandConfig, b: BrickCreateSpec): Nod
 // Brick destroy is a sequence of decisions (§9.4), so each step is its own builder.
 
 export function planUmount(mountPoint: string): NodeCommand[] {
-  return [cmd(['umount', validateNodePath(mountPoint)], TIMEOUT.brickDestroy)];
+  return [cmd(['umount', '--', validateNodePath(mountPoint)], TIMEOUT.brickDestroy)];
 }
 
 export function planMountList(): NodeCommand[] {
@@ -242,24 +244,24 @@ export function planMountList(): NodeCommand[] {
 }
 
 export function planLsof(mountPoint: string): NodeCommand[] {
-  return [cmd(['lsof', validateNodePath(mountPoint)], TIMEOUT.brickDestroy, true)];
+  return [cmd(['lsof', '--', validateNodePath(mountPoint)], TIMEOUT.brickDestroy, true)];
 }
 
 /** Removes the brick's fstab line (`sed -i.save "/brick_<B>/d" <fstab>`). */
 export function planFstabRemove(cfg: NodeCommandConfig, brickId: string): NodeCommand[] {
-  return [cmd(['sed', '-i.save', `/${brickLvName(brickId)}/d`, validateFstabPath(cfg.fstab)], TIMEOUT.brickDestroy)];
+  return [cmd(['sed', '-i.save', '--', `/${brickLvName(brickId)}/d`, validateFstabPath(cfg.fstab)], TIMEOUT.brickDestroy)];
 }
 
 export function planLvRemove(cfg: NodeCommandConfig, deviceId: string, lv: string): NodeCommand[] {
-  return [cmd(lvmArgv(cfg, 'lvremove', `--autobackup=${yn(cfg)}`, '-f', `${vgName(deviceId)}/${validateLvName(lv)}`), TIMEOUT.brickDestroy)];
+  return [cmd(lvmArgv(cfg, 'lvremove', `--autobackup=${yn(cfg)}`, '-f', '--', `${vgName(deviceId)}/${validateLvName(lv)}`), TIMEOUT.brickDestroy)];
 }
 
 export function planThinCount(cfg: NodeCommandConfig, deviceId: string, pool: string): NodeCommand[] {
-  return [cmd(lvmArgv(cfg, 'lvs', '--noheadings', '--options=thin_count', `${vgName(deviceId)}/${validateLvName(pool)}`), TIMEOUT.brickDestroy)];
+  return [cmd(lvmArgv(cfg, 'lvs', '--noheadings', '--options=thin_count', '--', `${vgName(deviceId)}/${validateLvName(pool)}`), TIMEOUT.brickDestroy)];
 }
 
 export function planRmdir(path: string): NodeCommand[] {
-  return [cmd(['rmdir', validateNodePath(path)], TIMEOUT.brickDestroy)];
+  return [cmd(['rmdir', '--', validateNodePath(path)], TIMEOUT.brickDestroy)];
 }
 
 // ---------------------------------------------------------------------------------- volumes
@@ -312,15 +314,37 @@ export function planAddBricks(cfg: NodeCommandConfig, name: string, d: VolumeDur
   return out;
 }
 
-/** One `volume set` per non-empty stored option, then `user.heketi.id` when given. */
+/**
+ * Key/value pairs per `volume set`: gluster's CLI takes several pairs in one command
+ * (`volume set <vol> <k1> <v1> <k2> <v2> …`, staged all-or-nothing), so a volume's options cost
+ * a few commands, not one each; bounded to keep a command line short.
+ */
+export const OPTIONS_PER_SET = 32;
+
+/**
+ * `volume set` for the non-empty stored options in order, batched, then `user.heketi.id` on its
+ * own when given. `group <profile>` always gets its own command: gluster refuses it among others.
+ */
 export function planVolumeOptions(cfg: NodeCommandConfig, name: string, options: readonly string[], volumeId?: string): NodeCommand[] {
   const vol = validateVolumeName(name);
   const out: NodeCommand[] = [];
+  let pairs: string[] = [];
+  const flush = () => {
+    if (pairs.length > 0) out.push(gluster(cfg, 'volume', 'set', vol, ...pairs));
+    pairs = [];
+  };
   for (const opt of options) {
-    if (opt.trim() === '') continue;
-    const [key, value] = splitVolumeOption(opt);
-    out.push(gluster(cfg, 'volume', 'set', vol, key, value));
+    const kv = parseVolumeOption(opt);
+    if (!kv) continue;
+    if (kv[0] === 'group') {
+      flush();
+      out.push(gluster(cfg, 'volume', 'set', vol, ...kv));
+      continue;
+    }
+    pairs.push(...kv);
+    if (pairs.length === 2 * OPTIONS_PER_SET) flush();
   }
+  flush();
   if (volumeId !== undefined) out.push(gluster(cfg, 'volume', 'set', vol, 'user.heketi.id', validateId(volumeId, 'volume id')));
   return out;
 }
@@ -425,7 +449,7 @@ export function planExamine(cfg: NodeCommandConfig): NodeCommand[] {
     cmd(lvmArgv(cfg, 'vgs', '--reportformat', 'json', '--units', 'k'), t, true),
     cmd(lvmArgv(cfg, 'lvs', '--reportformat', 'json', '--units', 'k'), t, true),
     cmd(['mount'], t, true),
-    cmd(['cat', validateFstabPath(cfg.fstab)], t, true),
+    cmd(['cat', '--', validateFstabPath(cfg.fstab)], t, true),
     { ...gluster(cfg, 'volume', 'info', '--xml'), allowFailure: true },
   ];
 }
@@ -439,15 +463,6 @@ export function planBlockList(hostingVolume: string): NodeCommand[] {
 /** `<hosting volume>/<block volume>`: both are gluster-style names. */
 function blockTarget(hostingVolume: string, name: string): string {
   return `${validateVolumeName(hostingVolume)}/${validateBlockName(name)}`;
-}
-
-/** Block volume names: the API's `^[a-zA-Z0-9_-]+$` (≤ 128 characters). */
-export function validateBlockName(value: unknown): string {
-  try {
-    return validateVolumeName(value);
-  } catch {
-    throw new Error(`invalid block volume name ${JSON.stringify(value)}: only letters, digits, "_" and "-" are allowed (at most 128)`);
-  }
 }
 
 const PREALLOC = /^[a-zA-Z0-9_-]+$/;
@@ -475,7 +490,7 @@ export function planBlockCreate(cfg: NodeCommandConfig, b: BlockCreateSpec): Nod
   if (new Set(hosts).size !== hosts.length) throw new Error(`invalid block hosts ${JSON.stringify(hosts)}: duplicate host`);
   const ha = validateSize(b.hacount, 'hacount');
   if (ha > hosts.length) throw new Error(`invalid hacount ${ha}: more than the ${hosts.length} hosts given`);
-  const prealloc = typeof cfg.blockPrealloc === 'string' && PREALLOC.test(cfg.blockPrealloc) ? cfg.blockPrealloc : 'full';
+  const prealloc = typeof cfg.blockPrealloc === 'string' && PREALLOC.test(cfg.blockPrealloc) && !cfg.blockPrealloc.startsWith('-') ? cfg.blockPrealloc : 'full';
   const size = validateSize(b.sizeGiB, 'block volume size');
   return [
     cmd(

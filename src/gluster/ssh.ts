@@ -1,8 +1,10 @@
 /**
  * The ssh executor: runs node commands with the OpenSSH client (`ssh`), one process per command.
  *
- * Every command becomes `ssh [options] HOST -- LINE`, where LINE is `renderCommand(argv)` (POSIX
+ * Every command becomes `ssh [options] -- HOST LINE`, where LINE is `renderCommand(argv)` (POSIX
  * quoting of each argument), so the remote login shell sees exactly the argv the planner built.
+ * The `--` ends ssh's options before the host, so no host can be read as one (`-oProxyCommand=…`);
+ * the host is also checked with the one hostname rule (validate.ts) before ssh runs at all.
  * Connections are multiplexed per host (ControlMaster=auto, sockets in a private 0700 temp dir,
  * ControlPersist=60s), so a batch costs one TCP/SSH handshake, as Heketi's one connection per batch.
  *
@@ -18,6 +20,7 @@ import { execa } from 'execa';
 import type { SshExecConfig } from '../config.js';
 import { CommandError, failureText, type CommandResult, type CommandRunner, type NodeCommand } from './executor.js';
 import { renderCommand } from './quote.js';
+import { problem, validateHostname } from './validate.js';
 
 export interface SshRunnerOptions {
   /** Debug log: one line per command (never the key material). */
@@ -86,13 +89,6 @@ export function stripMuxNoise(stderr: string): string {
   return stderr.includes('mux') || stderr.includes('Control') ? stderr.replace(MUX_NOISE, '') : stderr;
 }
 
-/** A manage hostname that cannot be mistaken for an ssh option or a `user@host`. */
-function checkHost(host: string): string | undefined {
-  if (host === '' || host.startsWith('-') || /[\s@]/.test(host) || /[\x00-\x1f\x7f]/.test(host)) {
-    return `invalid host name ${JSON.stringify(host)}`;
-  }
-  return undefined;
-}
 
 function quoteKnownHostsPath(p: string): string {
   return /\s/.test(p) ? `"${p}"` : p;
@@ -145,7 +141,7 @@ export class SshRunner implements CommandRunner {
     if (sockets.length > 0) {
       await Promise.all(
         hosts.map((host) =>
-          execa(this.bin, [...this.controlArgs(dir, false), ...this.targetArgs(), '-O', 'exit', host], {
+          execa(this.bin, [...this.controlArgs(dir, false), ...this.targetArgs(), '-O', 'exit', '--', host], {
             reject: false,
             stdin: 'ignore',
             timeout: 10_000,
@@ -165,7 +161,7 @@ export class SshRunner implements CommandRunner {
     }
     args.push(...this.hostKeyOptions, '-o', 'LogLevel=ERROR', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3');
     if (this.multiplex) args.push(...this.controlArgs(this.ensureControlDir(), true));
-    args.push(host, '--', line);
+    args.push('--', host, line);
     return args;
   }
 
@@ -195,8 +191,9 @@ export class SshRunner implements CommandRunner {
   }
 
   private async runBatch(host: string, commands: NodeCommand[]): Promise<CommandResult[]> {
-    const bad = checkHost(host);
-    if (bad !== undefined) throw new CommandError(bad, host, commands[0]?.argv ?? [], undefined, true);
+    // Never an option or a `user@host`: the hostname rule the API and the planner use.
+    const bad = problem(validateHostname, host);
+    if (bad !== undefined) throw new CommandError(bad.message, host, commands[0]?.argv ?? [], undefined, true);
     const results: CommandResult[] = [];
     for (const cmd of commands) {
       const argv = this.cfg.sudo ? ['sudo', ...cmd.argv] : cmd.argv;

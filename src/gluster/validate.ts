@@ -1,20 +1,35 @@
 /**
- * Validators for every value that reaches a node command. Heketi pasted these values into shell
- * strings; we pass argv arrays, but the values still end up in gluster/LVM syntax (host:path,
- * awk strings, sed patterns, fstab fields), so each has a strict shape. Each validator returns
- * its input (for chaining) or throws an Error naming the value and the rule it broke.
+ * Validators for every value that reaches a node command, and the one place the API's decisions
+ * come from too: the API answers 400 for exactly what these reject, so anything it accepts the
+ * planner accepts (test/unit/validate-property.test.ts proves it over generated values).
+ *
+ * Heketi pasted these values into shell strings; we pass argv arrays, but the values still end up
+ * in gluster/LVM syntax (host:path, awk strings, sed patterns, fstab fields), so each has a strict
+ * shape. And an argv element is still read by the program it reaches: a value starting with `-`
+ * would be taken for one of its options (gluster parses every `--word` anywhere in argv as its
+ * own option: `--remote-host=`, `--log-file=`, `--version`). So no value may start with `-`
+ * (`notAnOption`), whatever the tool; `--` before operands is a second guard where a tool has it.
+ *
+ * Each validator returns its input (for chaining) or throws a ValidationError naming the value and
+ * the rule it broke.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
 export class ValidationError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(
+    /** What kind of value (`volume name`, `hostname`, …). */
+    readonly what: string,
+    readonly value: unknown,
+    /** The rule it broke, readable after `what` (`must not start with "-"`). */
+    readonly reason: string,
+  ) {
+    super(`invalid ${what} ${JSON.stringify(value)}: ${reason}`);
     this.name = 'ValidationError';
   }
 }
 
 function fail(what: string, value: unknown, why: string): never {
-  throw new ValidationError(`invalid ${what} ${JSON.stringify(value)}: ${why}`);
+  throw new ValidationError(what, value, why);
 }
 
 function str(what: string, value: unknown): string {
@@ -22,16 +37,38 @@ function str(what: string, value: unknown): string {
   return value;
 }
 
+/** True when `validator` accepts `value`: the API's yes/no from the node layer's own rule. */
+export function accepts(validator: (value: unknown) => unknown, value: unknown): boolean {
+  return problem(validator, value) === undefined;
+}
+
+/** The ValidationError `validator` raises for `value`, if any. */
+export function problem(validator: (value: unknown) => unknown, value: unknown): ValidationError | undefined {
+  try {
+    validator(value);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw e;
+  }
+}
+
+/** The one argv rule: a value never starts with `-`, so no program reads it as an option. */
+function notAnOption(what: string, v: string): string {
+  if (v.startsWith('-')) fail(what, v, 'must not start with "-"');
+  return v;
+}
+
 const DNS_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /** IPv4, IPv6 (no zone id) or an RFC 1123 host name of at most 253 characters. */
 export function validateHostname(value: unknown): string {
-  const v = str('hostname', value);
+  const v = notAnOption('hostname', str('hostname', value));
   if (v === '') fail('hostname', v, 'empty');
   if (isIPv4(v)) return v;
   if (v.includes(':')) {
     if (isIPv6(v) && !v.includes('%')) return v;
-    fail('hostname', v, 'not a valid IPv6 address');
+    fail('hostname', v, 'is not a valid IPv6 address (zone ids are not accepted)');
   }
   if (v.length > 253) fail('hostname', v, 'longer than 253 characters');
   const labels = v.split('.');
@@ -46,7 +83,7 @@ export function validateHostname(value: unknown): string {
 const SAFE_PATH = /^\/[a-zA-Z0-9_.:/-]+$/;
 
 function checkPath(what: string, v: string, re: RegExp): string {
-  if (v.length > 4096) fail(what, v, 'longer than 4096 characters');
+  if (v.length > 4096) fail(what, v, 'is longer than 4096 characters');
   if (!re.test(v)) fail(what, v, `must match ${re.source}`);
   if (v.split('/').includes('..')) fail(what, v, 'must not contain a ".." segment');
   return v;
@@ -84,48 +121,85 @@ export function validateId(value: unknown, what = 'id'): string {
 
 const NAME = /^[a-zA-Z0-9_-]+$/;
 
-/** Gluster volume / snapshot names. */
-export function validateVolumeName(value: unknown): string {
-  const v = str('volume name', value);
-  if (v.length > 128) fail('volume name', v, 'longer than 128 characters');
-  if (!NAME.test(v)) fail('volume name', v, 'only letters, digits, "_" and "-" are allowed');
+/** A name word: `^[a-zA-Z0-9_-]+$` (Heketi's name rule), at most 128 characters, no leading `-`. */
+function nameWord(what: string, value: unknown): string {
+  const v = notAnOption(what, str(what, value));
+  if (v.length > 128) fail(what, v, 'is longer than 128 characters');
+  if (!NAME.test(v)) fail(what, v, 'may hold only letters, digits, "_" and "-"');
   return v;
+}
+
+/** Names gluster's CLI refuses for a volume (cli_validate_volname): its own keywords. */
+const RESERVED_VOLUME_NAMES = new Set([
+  'volume',
+  'type',
+  'subvolumes',
+  'option',
+  'end-volume',
+  'all',
+  'volume_not_in_ring',
+  'description',
+  'force',
+  'snap-max-hard-limit',
+  'snap-max-soft-limit',
+  'auto-delete',
+  'activate-on-create',
+]);
+
+/** Gluster volume / snapshot / clone names: a name word gluster does not reserve. */
+export function validateVolumeName(value: unknown): string {
+  const v = nameWord('volume name', value);
+  if (RESERVED_VOLUME_NAMES.has(v)) fail('volume name', v, 'is a gluster keyword');
+  return v;
+}
+
+/** gluster-block names (the part after `<hosting volume>/`). */
+export function validateBlockName(value: unknown): string {
+  return nameWord('block volume name', value);
 }
 
 /** LVM LV / thin pool names (brick_<id>, tp_<id>, clone LVs). */
 export function validateLvName(value: unknown): string {
-  const v = str('LV name', value);
-  if (v.length > 128) fail('LV name', v, 'longer than 128 characters');
-  if (!NAME.test(v)) fail('LV name', v, 'only letters, digits, "_" and "-" are allowed');
-  return v;
+  return nameWord('LV name', value);
 }
 
 /** A gluster volume option key such as `performance.readdir-ahead`. */
 export function validateOptionKey(value: unknown): string {
-  const v = str('volume option key', value);
+  const v = notAnOption('volume option key', str('volume option key', value));
   if (v.length === 0 || v.length > 256) fail('volume option key', v, 'must be 1 to 256 characters');
-  if (!/^[a-zA-Z0-9_.-]+$/.test(v)) fail('volume option key', v, 'only letters, digits, "_", "." and "-" are allowed');
-  return v;
-}
-
-/** A gluster option value: one argv element, printable, spaces allowed. */
-export function validateOptionValue(value: unknown): string {
-  const v = str('volume option value', value);
-  if (v.length === 0) fail('volume option value', v, 'empty');
-  if (v.length > 4096) fail('volume option value', v, 'longer than 4096 characters');
-  // C0/C1 controls, DEL, and Unicode line/paragraph separators.
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(v)) fail('volume option value', v, 'contains control characters');
+  if (!/^[a-zA-Z0-9_.-]+$/.test(v)) fail('volume option key', v, 'may hold only letters, digits, "_", "." and "-"');
   return v;
 }
 
 /**
- * Splits a stored option string ("key value...") on the first space into [key, value]; both
- * parts are validated. Leading/trailing blanks of the whole string are not significant.
+ * A gluster option value: one argv element, printable; inner spaces allowed. gluster's CLI reads
+ * an argv element as its own option only when the element starts with `--`, so a value that does
+ * not start with `-` can hold spaces and `--word` text and stays one value (gluster strips the
+ * spaces of values of non-`user.*` keys itself).
  */
-export function splitVolumeOption(option: unknown): [string, string] {
+export function validateOptionValue(value: unknown): string {
+  const v = notAnOption('volume option value', str('volume option value', value));
+  if (v.length === 0) fail('volume option value', v, 'must not be empty');
+  if (v.length > 4096) fail('volume option value', v, 'is longer than 4096 characters');
+  // C0/C1 controls, DEL, and Unicode line/paragraph separators.
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(v)) fail('volume option value', v, 'must not contain control characters');
+  return v;
+}
+
+/**
+ * A stored option entry `"<key> <value>"` as [key, value], or undefined for a blank entry (Heketi's
+ * empty pre/post request options). The key ends at the first ASCII space: no other character
+ * (tab, NBSP, U+2028, …) separates, so such an entry fails on its key. Blanks around the whole
+ * entry and between key and value are not significant.
+ */
+export function parseVolumeOption(option: unknown): [string, string] | undefined {
   const v = str('volume option', option).trim();
+  if (v === '') return undefined;
   const i = v.indexOf(' ');
-  if (i <= 0) fail('volume option', option, 'expected "<key> <value>"');
+  if (i < 0) {
+    validateOptionKey(v);
+    fail('volume option', option, 'must be "<key> <value>"');
+  }
   return [validateOptionKey(v.slice(0, i)), validateOptionValue(v.slice(i + 1).trimStart())];
 }
 

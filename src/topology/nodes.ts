@@ -14,6 +14,7 @@ import {
   setNodeState,
   type NodeRow,
 } from '../store/topology.js';
+import { CommandError } from '../gluster/executor.js';
 import { CHANGE, deleteOperation, insertOperation, recordStep } from '../operations/journal.js';
 import type { WorkResult } from '../operations/runner.js';
 import type { TargetState } from './requests.js';
@@ -67,17 +68,18 @@ export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promis
       deleteNode(db, nodeId);
       deleteOperation(db, opId);
     });
-  let peer: NodeRow | undefined;
+  // The probe peer: the first online node (cluster order) that answers; one that cannot be
+  // reached or checked is skipped, never a failure for the whole cluster.
+  const online = existing.filter((n) => n.state === 'online');
+  const firstAnswering = async (from: number): Promise<number> => {
+    for (let i = from; i < online.length; i++) if (await ctx.nodeOps.glusterdRunning(online[i]!.manage_hostname)) return i;
+    return -1;
+  };
+  let peerAt = -1;
   try {
     if (existing.length > 0) {
-      for (const candidate of existing) {
-        if (candidate.state !== 'online') continue;
-        if (await ctx.nodeOps.glusterdRunning(candidate.manage_hostname)) {
-          peer = candidate;
-          break;
-        }
-      }
-      if (!peer) throw badRequest('None of the nodes in cluster has glusterd running');
+      peerAt = await firstAnswering(0);
+      if (peerAt < 0) throw badRequest('None of the nodes in cluster has glusterd running');
     } else if (!(await ctx.nodeOps.glusterdRunning(manage))) {
       throw badRequest("New Node doesn't have glusterd running");
     }
@@ -87,9 +89,17 @@ export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promis
   }
   return async () => {
     try {
-      if (peer) {
-        recordStep(db, opId, 'probe');
-        await ctx.nodeOps.peerProbe(peer.manage_hostname, storage);
+      if (peerAt >= 0) recordStep(db, opId, 'probe');
+      while (peerAt >= 0) {
+        try {
+          await ctx.nodeOps.peerProbe(online[peerAt]!.manage_hostname, storage);
+          break;
+        } catch (e) {
+          // The peer went away between the check and the probe: the next one that answers probes.
+          if (!(e instanceof CommandError && e.unreachable)) throw e;
+          peerAt = await firstAnswering(peerAt + 1);
+          if (peerAt < 0) throw e;
+        }
       }
     } catch (e) {
       undo();

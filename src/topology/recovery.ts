@@ -1,7 +1,6 @@
 import type { AppContext } from '../core/context.js';
 import { registerRecovery } from '../recovery/interrupted.js';
-import { TIMEOUT, lvmArgv } from '../gluster/planner.js';
-import { validateDevicePath } from '../gluster/validate.js';
+import { planPvRemove } from '../gluster/planner.js';
 import { tx } from '../store/stmt.js';
 import { clusterNodes, deleteDevice, deleteNode, deviceBrickCount, getDevice, getNode, nodeDeviceCount } from '../store/topology.js';
 
@@ -24,8 +23,7 @@ async function quietly(p: Promise<unknown>): Promise<void> {
 async function removeOrphanPv(ctx: AppContext, manageHost: string, pvPath: string): Promise<void> {
   await quietly(
     (async () => {
-      const argv = lvmArgv(ctx.config.glusterfs.commands, 'pvremove', '-qq', validateDevicePath(pvPath));
-      await ctx.runner.run(manageHost, [{ argv, timeoutSec: TIMEOUT.device }]);
+      await ctx.runner.run(manageHost, planPvRemove(ctx.config.glusterfs.commands, pvPath));
     })(),
   );
 }

@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
-import { MSG, idError, tagError, throwIfInvalid, type FieldErrors } from '../core/validation.js';
+import { LIMITS, MSG, idError, tagError, throwIfInvalid, tooMany, type FieldErrors } from '../core/validation.js';
+import { accepts, validateDevicePath, validateHostname } from '../gluster/validate.js';
 
 /** Request bodies of the topology routes, decoded with Go rules and validated with Heketi's messages. */
 
@@ -15,12 +15,6 @@ export const STATE_CHANGE = { state: 'string', healcheck: 'string' } as const;
 export const TAG_CHANGE = { change_type: 'string', tags: 'stringMap' } as const;
 export const DEVICE_DELETE = { forceforget: 'bool' } as const;
 
-const DNS_NAME = /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$/;
-
-export function isHostname(h: string): boolean {
-  return isIP(h) !== 0 || DNS_NAME.test(h);
-}
-
 /** Go prints a []string as `[a b]`. */
 const goSlice = (xs: string[]) => `[${xs.join(' ')}]`;
 
@@ -32,7 +26,9 @@ export function validateNodeAdd(b: { zone: number; hostnames: { manage: string[]
   for (const kind of ['manage', 'storage'] as const) {
     const list = b.hostnames[kind];
     if (list.length === 0) hostErrors[kind] = MSG.blank;
-    else if (!list.every(isHostname)) hostErrors[kind] = `${goSlice(list)} is not a valid ${kind} hostname`;
+    else if (list.length > LIMITS.hostnames) hostErrors[kind] = tooMany('hostnames', list.length, LIMITS.hostnames);
+    // Every entry is stored and shown, though only the first is used: the node layer's rule for each.
+    else if (!list.every((h) => accepts(validateHostname, h))) hostErrors[kind] = `${goSlice(list)} is not a valid ${kind} hostname`;
   }
   if (Object.keys(hostErrors).length > 0) errors.hostnames = hostErrors;
   const clusterErr = idError(b.cluster);
@@ -42,12 +38,10 @@ export function validateNodeAdd(b: { zone: number; hostnames: { manage: string[]
   throwIfInvalid(errors);
 }
 
-const DEVICE_NAME = /^\/[a-zA-Z0-9_.:/-]+$/;
-
 export function validateDeviceAdd(b: { name: string; node: string; tags: Record<string, string> }): void {
   const errors: FieldErrors = {};
   if (b.name === '') errors.name = MSG.blank;
-  else if (!DEVICE_NAME.test(b.name) || b.name.split('/').includes('..')) errors.name = MSG.format;
+  else if (!accepts(validateDevicePath, b.name)) errors.name = MSG.format;
   const nodeErr = idError(b.node);
   if (nodeErr) errors.node = nodeErr;
   const tagErr = tagError(b.tags);

@@ -9,7 +9,8 @@
  */
 import type { AppContext } from '../core/context.js';
 import type { Decoded } from '../core/decode.js';
-import { MSG, throwIfInvalid, type FieldErrors } from '../core/validation.js';
+import { LIMITS, MSG, distinct, throwIfInvalid, tooMany, type FieldErrors } from '../core/validation.js';
+import { accepts, validateBlockName } from '../gluster/validate.js';
 import { HttpError, IN_USE, badRequest, errorText, notFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { DB } from '../store/db.js';
@@ -41,16 +42,19 @@ export const BLOCK_VOLUME_CREATE = { size: 'int', name: 'string', clusters: 'str
 export type BlockVolumeCreateRequest = Decoded<typeof BLOCK_VOLUME_CREATE>;
 export const BLOCK_VOLUME_EXPAND = { new_size: 'int' } as const;
 
-const NAME = /^[a-zA-Z0-9_-]+$/;
-
-/** ozzo-validation of BlockVolumeCreateRequest: size required ≥ 1, name format, hacount ≥ 1 when set. */
-export function validateBlockVolumeCreate(req: BlockVolumeCreateRequest): void {
+/**
+ * ozzo-validation of BlockVolumeCreateRequest: size required ≥ 1, name format (the node layer's
+ * block name rule), hacount ≥ 1 when set, clusters capped. Returns the request with each cluster once.
+ */
+export function validateBlockVolumeCreate(req: BlockVolumeCreateRequest): BlockVolumeCreateRequest {
   const errors: FieldErrors = {};
   if (req.size === 0) errors.size = MSG.blank;
   else if (req.size < 1) errors.size = MSG.min(1);
-  if (req.name !== '' && (!NAME.test(req.name) || req.name.length > 128)) errors.name = MSG.format;
+  if (req.name !== '' && !accepts(validateBlockName, req.name)) errors.name = MSG.format;
   if (req.hacount < 0) errors.hacount = MSG.min(1);
+  if (req.clusters.length > LIMITS.clusters) errors.clusters = tooMany('clusters', req.clusters.length, LIMITS.clusters);
   throwIfInvalid(errors);
+  return { ...req, clusters: distinct(req.clusters) };
 }
 
 export function validateBlockVolumeExpand(newSize: number): void {

@@ -1,3 +1,4 @@
+import { accepts, parseVolumeOption } from '../gluster/validate.js';
 import type { Durability } from '../allocator/types.js';
 import type { VolumeRow } from '../store/volumes.js';
 
@@ -26,21 +27,14 @@ export function goParseBool(v: string): boolean | undefined {
   return undefined;
 }
 
-/** Splits a stored option entry ("key value...") the way the shell split Heketi's line. */
-export function splitOption(entry: string): { key: string; value: string } | undefined {
-  const t = entry.trim();
-  if (t === '') return undefined;
-  const sp = t.search(/\s/);
-  if (sp < 0) return { key: t, value: '' };
-  return { key: t.slice(0, sp), value: t.slice(sp).trim() };
-}
-
-/** The last value given for a `user.heketi.*` key in the option list. */
+/** The last value given for a `user.heketi.*` key in the option list (entries the node layer would refuse are skipped). */
 export function optionValue(options: string[], key: string): string | undefined {
   let found: string | undefined;
   for (const o of options) {
-    const kv = splitOption(o);
-    if (kv && kv.key === key) found = kv.value;
+    // Only entries for this key are parsed: placement asks for several keys per candidate cluster.
+    if (!o.trimStart().startsWith(`${key} `) || !accepts(parseVolumeOption, o)) continue;
+    const kv = parseVolumeOption(o);
+    if (kv && kv[0] === key) found = kv[1];
   }
   return found;
 }

@@ -1,7 +1,8 @@
 import { badRequest } from '../errors.js';
-import { MSG, throwIfInvalid, type FieldErrors } from '../core/validation.js';
+import { LIMITS, MSG, distinct, tooMany, throwIfInvalid, type FieldErrors } from '../core/validation.js';
 import type { Decoded } from '../core/decode.js';
-import { goParseBool, optionValue, splitOption } from './model.js';
+import { accepts, parseVolumeOption, problem, validateVolumeName } from '../gluster/validate.js';
+import { goParseBool, optionValue } from './model.js';
 
 export const VOLUME_CREATE = {
   size: 'int',
@@ -24,42 +25,48 @@ export const VOLUME_CLONE = { name: 'string' } as const;
 export const BLOCK_RESTRICTION = { restriction: 'string' } as const;
 export const BRICK_EVICT = { healcheck: 'string' } as const;
 
-const NAME = /^[a-zA-Z0-9_-]+$/;
-const OPTION_KEY = /^[a-zA-Z0-9_.-]+$/;
 const ALLOWED_DISPERSE = new Set(['2+1', '4+2', '8+3', '8+4']);
 /** Go's max int32: Heketi rejects gid >= 2**31-1 with a message that says 2**32. */
 const GID_LIMIT = 2147483647;
 
+/** A volume or clone name: empty (the server picks one) or one gluster takes as a volume name. */
+export function nameError(name: string): string | undefined {
+  return name !== '' && !accepts(validateVolumeName, name) ? MSG.format : undefined;
+}
+
 export function validateName(name: string): void {
-  if (name !== '' && (!NAME.test(name) || name.length > 128)) throwIfInvalid({ name: MSG.format });
+  const err = nameError(name);
+  if (err) throwIfInvalid({ name: err });
 }
 
 /**
- * Every option entry reaches `gluster volume set` as a key and a value argument: the key must be
- * an option name and the value printable text (Heketi spliced them into a shell line unchecked).
+ * Every option entry reaches `gluster volume set` as a key and a value argument: the node layer's
+ * own parser decides (Heketi spliced them into a shell line unchecked).
  */
 export function validateOptions(options: string[]): void {
   for (const entry of options) {
-    if (/[\x00-\x1f\x7f]/.test(entry)) throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: control characters are not allowed`);
-    const kv = splitOption(entry);
-    if (!kv) continue;
-    if (!OPTION_KEY.test(kv.key) || kv.key.length > 256) throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: bad option name`);
-    if (kv.value === '') throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: expected "<key> <value>"`);
-    if (kv.value.length > 4096) throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: value too long`);
+    const p = problem(parseVolumeOption, entry);
+    if (p) throw badRequest(`Invalid volume option ${JSON.stringify(entry)}: ${p.what} ${p.reason}`);
   }
 }
 
 /**
  * The synchronous checks of POST /volumes, in Heketi's order (heketi-api.md §9). `ignoreSize` for
- * requests that ask about sizes (POST /volumes/capacity) rather than create one.
+ * requests that ask about sizes (POST /volumes/capacity) rather than create one. Returns the
+ * request with each cluster once.
  */
-export function validateVolumeCreate(req: VolumeCreateRequest, opts: { ignoreSize?: boolean } = {}): void {
+export function validateVolumeCreate<R extends VolumeCreateRequest>(req: R, opts: { ignoreSize?: boolean } = {}): R {
   const errors: FieldErrors = {};
   if (!opts.ignoreSize) {
     if (req.size === 0) errors.size = MSG.blank;
     else if (req.size < 1) errors.size = MSG.min(1);
   }
-  if (req.name !== '' && (!NAME.test(req.name) || req.name.length > 128)) errors.name = MSG.format;
+  const name = nameError(req.name);
+  if (name) errors.name = name;
+  if (req.clusters.length > LIMITS.clusters) errors.clusters = tooMany('clusters', req.clusters.length, LIMITS.clusters);
+  if (req.glustervolumeoptions.length > LIMITS.volumeOptions) {
+    errors.glustervolumeoptions = tooMany('options', req.glustervolumeoptions.length, LIMITS.volumeOptions);
+  }
   throwIfInvalid(errors);
   if (req.gid < 0) throw badRequest('Bad group id less than zero');
   if (req.gid >= GID_LIMIT) throw badRequest('Bad group id equal or greater than 2**32');
@@ -82,4 +89,6 @@ export function validateVolumeCreate(req: VolumeCreateRequest, opts: { ignoreSiz
     const replica = type === 'replicate' ? req.durability.replicate.replica || 2 : 0;
     if (replica !== 3) throw badRequest('Arbiter volumes require durability replicate with replica 3');
   }
+  // A repeated cluster would only be tried again: one entry each.
+  return { ...req, clusters: distinct(req.clusters) };
 }

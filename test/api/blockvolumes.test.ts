@@ -4,7 +4,7 @@
  * delete, and the rollback/recovery of failed or interrupted operations.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { expectText, startTestServer, type TestServer } from '../helpers/server.js';
 import type { Config } from '../../src/config.js';
 import { buildBlockVolumeCreate, buildBlockVolumeDelete, buildBlockVolumeExpand, getBlockVolume } from '../../src/volumes/block.js';
 import { execVolumeCreate } from '../../src/volumes/lifecycle.js';
@@ -14,9 +14,6 @@ import { recoverOperations } from '../../src/recovery/interrupted.js';
 let s: TestServer;
 const ID0 = '0123456789abcdef0123456789abcdef';
 
-function expectText(r: { status: number; text: string }, status: number, body: string) {
-  expect({ status: r.status, text: r.text }).toEqual({ status, text: body + '\n' });
-}
 
 /** Block-hosting volumes of 100 GiB (98 usable), auto-created unless told otherwise. */
 async function start(tune: (c: Config) => void = () => undefined) {

@@ -3,12 +3,17 @@
  * every route of openapi.yaml — well-formed bodies with hostile values (shell metacharacters in
  * names, hostnames, device names, tags and volume options; huge, negative and fractional numbers;
  * wrong types; unicode; NUL), random JSON, 10,000-level nesting, bodies around the size limit,
- * garbage, random paths and methods, odd Content-Types and Authorization headers.
+ * garbage, random paths and methods, odd Content-Types and Authorization headers. Besides, for
+ * every field that reaches a node (volume, clone and block volume names, option keys and values,
+ * manage and storage hostnames, device names), otherwise valid requests whose value starts with
+ * `-` or holds whitespace where one word is meant.
  *
  * Asserted: no response ≥ 500 except the documented ones (ALLOWED_500), no unhandled error, the
- * server still answers afterwards, the DB stays consistent and equal to the nodes, and every argv
- * element the mock executor ran is of a safe shape: request values reach nodes only validated, and
- * a volume option value (free text) only as ONE argv element without control characters.
+ * server still answers afterwards, the DB stays consistent and equal to the nodes, every
+ * dash/whitespace request is answered 400 (so never a 202), and every argv element the mock
+ * executor ran is of a safe shape: request values reach nodes only validated, never as an element
+ * starting with `-` (an option to the program), and a volume option value (free text) only as ONE
+ * argv element without control characters.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +23,7 @@ import { driftBetween } from '../helpers/drift.js';
 import { requestPath } from '../../src/auth/jwt.js';
 import { checkDatabase } from '../../src/store/check.js';
 import { validateHostname, validateOptionKey, validateOptionValue } from '../../src/gluster/validate.js';
+import { DASHED, WHITESPACE } from '../helpers/hostile.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
@@ -285,6 +291,8 @@ interface FuzzReq {
   contentType: string | undefined;
   auth: 'admin' | 'user' | 'none' | 'garbage' | 'qsh' | 'basic';
   requestId: string | undefined;
+  /** A dash/whitespace value in this field: the answer must be 400. */
+  expect400?: string;
 }
 
 /**
@@ -294,8 +302,8 @@ interface FuzzReq {
 function validCreateArb(routes: Route[]): fc.Arbitrary<FuzzReq> {
   const route = routes.findIndex((r) => r.method === 'POST' && r.path === '/volumes');
   const printable = fc.oneof(
-    fc.constantFrom('on;reboot', '$(id)', '`id`', 'a|b&c', "x'y\"z", '> /etc/passwd', '${IFS}', '--help', '-rf /', '*', '\\', '💥', 'a b  c'),
-    fc.string({ minLength: 1, maxLength: 20 }).filter((x) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(x) && x.trim() !== ''),
+    fc.constantFrom('on;reboot', '$(id)', '`id`', 'a|b&c', "x'y\"z", '> /etc/passwd', '${IFS}', 'x --help', 'a -rf /', '*', '\\', '💥', 'a b  c'),
+    fc.string({ minLength: 1, maxLength: 20 }).filter((x) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(x) && x.trim() !== '' && !x.trim().startsWith('-')),
   );
   return fc
     .record({
@@ -303,23 +311,72 @@ function validCreateArb(routes: Route[]): fc.Arbitrary<FuzzReq> {
       durability: fc.constantFrom({ type: 'none' }, { type: 'replicate', replicate: { replica: 2 } }, { type: 'replicate', replicate: { replica: 3 } }, { type: 'disperse', disperse: { data: 2, redundancy: 1 } }),
       glustervolumeoptions: fc.array(fc.tuple(fc.constantFrom('performance.readdir-ahead', 'user.x', 'cluster.y-z', 'features.a_b'), printable).map(([k, v]) => `${k} ${v}`), { minLength: 1, maxLength: 3 }),
     })
-    .map((value) => ({
-      route,
-      method: null,
-      idMode: 'real' as const,
-      idText: '',
-      pathMode: 'route' as const,
-      randomPath: '/',
-      query: '',
-      body: { kind: 'json' as const, value, mangle: 'none' as const },
-      contentType: undefined,
-      auth: 'admin' as const,
-      requestId: undefined,
-    }));
+    .map((value) => adminJson(route, value));
+}
+
+/** A plain admin request of `route` (real ids) with `value` as its JSON body. */
+function adminJson(route: number, value: unknown, expect400?: string): FuzzReq {
+  return {
+    route,
+    method: null,
+    idMode: 'real',
+    idText: '',
+    pathMode: 'route',
+    randomPath: '/',
+    query: '',
+    body: { kind: 'json', value, mangle: 'none' },
+    contentType: undefined,
+    auth: 'admin',
+    requestId: undefined,
+    ...(expect400 !== undefined ? { expect400 } : {}),
+  };
+}
+
+/** A word with a leading dash, or with whitespace of any kind at its start, inside or at its end. */
+const dashedWord = fc.oneof(
+  fc.constantFrom(...DASHED),
+  fc.tuple(fc.constantFrom('-', '--'), fc.stringMatching(/^[a-z0-9_.=-]{0,12}$/)).map(([d, w]) => d + w),
+);
+const spacedWord = (base: string, ws: readonly string[] = WHITESPACE, from = 0) =>
+  fc.tuple(fc.constantFrom(...ws), fc.integer({ min: from, max: 2 })).map(([w, at]) => (at === 0 ? w + base : at === 1 ? base.slice(0, 2) + w + base.slice(2) : base + w));
+/** Whitespace that is not an ASCII space: never the key/value separator. */
+const NOT_SPACE = WHITESPACE.filter((w) => w !== ' ');
+/** Whitespace gluster must never get inside a value: line breaks, tabs and other controls. */
+const CONTROL_SPACE = WHITESPACE.filter((w) => /[\u0000-\u001f\u0085\u2028\u2029]/.test(w));
+
+/**
+ * Otherwise valid requests (admin, real ids, plausible bodies) with one field that reaches a node
+ * set to a dash/whitespace value: each must be answered 400.
+ */
+function dashOrSpaceArb(routes: Route[]): fc.Arbitrary<FuzzReq> {
+  const at = (method: string, path: string) => routes.findIndex((r) => r.method === method && r.path === path);
+  const single = (base: string) => fc.oneof(dashedWord, spacedWord(base));
+  const cases: fc.Arbitrary<{ route: number; field: string; value: Record<string, unknown> }> = fc.oneof(
+    single('vol1').map((name) => ({ route: at('POST', '/volumes'), field: 'volume name', value: { size: 1, name, durability: { type: 'none' } } })),
+    single('clone1').map((name) => ({ route: at('POST', '/volumes/{id}/clone'), field: 'clone name', value: { name } })),
+    single('blk1').map((name) => ({ route: at('POST', '/blockvolumes'), field: 'block volume name', value: { size: 1, name } })),
+    fc
+      .oneof(
+        dashedWord.map((k) => `${k} on`),
+        dashedWord.map((v) => `performance.readdir-ahead ${v}`),
+        // (blanks before the whole entry are not significant: the k8s provisioner sends " key value")
+        spacedWord('user.key', NOT_SPACE, 1).map((k) => `${k} on`),
+        fc.constantFrom(...NOT_SPACE).map((w) => `performance.readdir-ahead${w}on`),
+        fc.constantFrom(...CONTROL_SPACE).map((w) => `user.note a${w}b`),
+      )
+      .map((opt) => ({ route: at('POST', '/volumes'), field: 'volume option', value: { size: 1, durability: { type: 'none' }, glustervolumeoptions: ['performance.rda-cache-limit 10MB', opt] } })),
+    fc.tuple(fc.constantFrom('manage', 'storage'), single('node9')).map(([kind, h]) => ({
+      route: at('POST', '/nodes'),
+      field: `${kind} hostname`,
+      value: { zone: 1, cluster: { __id: 'cluster' }, hostnames: kind === 'manage' ? { manage: [h], storage: ['10.0.9.9'] } : { manage: ['node9'], storage: [h] } },
+    })),
+    fc.oneof(dashedWord, spacedWord('/dev/sdq')).map((name) => ({ route: at('POST', '/devices'), field: 'device name', value: { name, node: { __id: 'node' } } })),
+  );
+  return cases.map((c) => adminJson(c.route, c.value, c.field));
 }
 
 function requestArb(routes: Route[]): fc.Arbitrary<FuzzReq> {
-  return fc.oneof({ weight: 24, arbitrary: anyRequestArb(routes) }, { weight: 1, arbitrary: validCreateArb(routes) });
+  return fc.oneof({ weight: 24, arbitrary: anyRequestArb(routes) }, { weight: 1, arbitrary: validCreateArb(routes) }, { weight: 2, arbitrary: dashOrSpaceArb(routes) });
 }
 
 /** Routes whose cost grows with the whole state (examiner, dumps, docs): fuzzed less often. */
@@ -403,6 +460,20 @@ function authHeader(r: FuzzReq, method: string, url: string): string | undefined
 const SAFE_ARG = /^[A-Za-z0-9_.,:=/@+%-]*$/;
 const AWK_FSTAB = /^BEGIN \{print "[A-Za-z0-9_./:, =-]*" >> "\/[A-Za-z0-9_./-]+"\}$/;
 
+/** The flags the planner itself gives gluster and gluster-block; any other `-word` there came from a value. */
+const TOOL_FLAGS = /^(--mode=script|--timeout=\d+|--xml|--json)$/;
+
+/**
+ * Elements the program would read as an option although the planner did not put one there: for
+ * gluster (which takes any `--word` anywhere) and gluster-block every dashed word but their own
+ * flags; for the getopt tools every dashed operand after the planner's `--`.
+ */
+function optionLike(argv: string[]): string[] {
+  if (argv[0] === 'gluster' || argv[0] === 'gluster-block') return argv.slice(1).filter((a) => a.startsWith('-') && !TOOL_FLAGS.test(a));
+  const end = argv.indexOf('--');
+  return end < 0 ? [] : argv.slice(end + 1).filter((a) => a.startsWith('-'));
+}
+
 /** Problems with one executed command (empty = fine). */
 function argvProblems(host: string, argv: string[]): string[] {
   const out: string[] = [];
@@ -411,23 +482,26 @@ function argvProblems(host: string, argv: string[]): string[] {
   } catch (e) {
     out.push(`host ${JSON.stringify(host)}: ${(e as Error).message}`);
   }
-  // `gluster ... volume set <vol> <key> <value>`: the value is free text, passed as one element.
-  let valueAt = -1;
+  for (const a of optionLike(argv)) out.push(`argv element ${JSON.stringify(a)} would be read as an option`);
+  // `gluster ... volume set <vol> <k1> <v1> [<k2> <v2> ...]`: values are free text, one element each.
+  const valueAt = new Set<number>();
   const g = argv.indexOf('gluster');
   if (g >= 0) {
     const v = argv.indexOf('volume', g);
     if (v >= 0 && argv[v + 1] === 'set') {
-      valueAt = v + 4;
-      try {
-        validateOptionKey(argv[v + 3]);
-        validateOptionValue(argv[v + 4]);
-      } catch (e) {
-        out.push(`volume set: ${(e as Error).message}`);
+      for (let k = v + 3; k < argv.length; k += 2) {
+        valueAt.add(k + 1);
+        try {
+          validateOptionKey(argv[k]);
+          validateOptionValue(argv[k + 1]);
+        } catch (e) {
+          out.push(`volume set: ${(e as Error).message}`);
+        }
       }
     }
   }
   argv.forEach((el, i) => {
-    if (i === valueAt) {
+    if (valueAt.has(i)) {
       if (/[\n\r\u0000]/.test(el)) out.push(`option value ${JSON.stringify(el)} has a control character`);
       return;
     }
@@ -503,6 +577,7 @@ describe('fuzz', () => {
     const violations: string[] = [];
     const statuses = new Map<number, number>();
     let injectErrors = 0;
+    let dashOrSpace = 0;
     const timing = new Map<string, number>();
     const texts500 = new Map<string, number>();
     const started = Date.now();
@@ -533,6 +608,11 @@ describe('fuzz', () => {
       timing.set(key, (timing.get(key) ?? 0) + performance.now() - t0);
       const text = res.body.replace(/\n$/, '');
       const what = `#${n} ${method} ${url.slice(0, 120)} → ${res.statusCode} ${JSON.stringify(text.slice(0, 200))}`;
+      if (r.expect400 !== undefined) {
+        dashOrSpace++;
+        // A value that would reach a node as an option, or as several words: refused before any 202.
+        if (res.statusCode !== 400) violations.push(`${what}: a dash/whitespace ${r.expect400} was not refused with 400 (${JSON.stringify(payload)?.slice(0, 200)})`);
+      }
       if (res.statusCode >= 500) {
         const k = text.slice(0, 60);
         texts500.set(k, (texts500.get(k) ?? 0) + 1);
@@ -579,6 +659,7 @@ describe('fuzz', () => {
     expect(check.body.totalinconsistencies, JSON.stringify(check.body)).toBe(0);
     expect(drift, 'DB vs nodes after the fuzz').toEqual([]);
     expect(samples.length).toBeGreaterThanOrEqual(Math.min(RUNS, 10_000));
+    expect(dashOrSpace, 'dash/whitespace requests sent').toBeGreaterThan(RUNS / 30);
     // The fuzz must have reached the nodes, with hostile option values among the commands.
     expect(s.runner.commandLog.some((c) => c.argv.includes('set') && /[;`$|&<>'"]/.test(c.argv[c.argv.length - 1]!))).toBe(true);
   });

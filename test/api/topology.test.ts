@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { expectText, startTestServer, type TestServer } from '../helpers/server.js';
 
 let s: TestServer;
 beforeEach(async () => {
@@ -11,9 +11,6 @@ afterEach(async () => {
 
 const ID0 = '0123456789abcdef0123456789abcdef';
 
-function expectText(r: { status: number; text: string }, status: number, body: string) {
-  expect({ status: r.status, text: r.text }).toEqual({ status, text: body + '\n' });
-}
 
 async function createCluster(flags: Record<string, boolean> = { file: true, block: true }): Promise<string> {
   const r = await s.post('/clusters', flags);

@@ -1,13 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, token, type TestServer } from '../helpers/server.js';
+import { expectText, startTestServer, token, type TestServer } from '../helpers/server.js';
 import type { Config } from '../../src/config.js';
 
 let s: TestServer;
 const ID0 = '0123456789abcdef0123456789abcdef';
 
-function expectText(r: { status: number; text: string }, status: number, body: string) {
-  expect({ status: r.status, text: r.text }).toEqual({ status, text: body + '\n' });
-}
 
 /** A cluster of `nodes` nodes (zone = node number) with `disks` devices each. */
 async function topology(nodes = 4, disks = 2): Promise<{ cluster: string; nodes: string[]; devices: string[] }> {
@@ -107,7 +104,7 @@ describe('volume create', () => {
     expect(v.text).toContain('"factor":1.2}');
     const log = s.runner.commandLog.map((e) => e.argv);
     expect(log.some((a) => a.join(' ').endsWith('volume set named performance.rda-cache-limit 10MB'))).toBe(true);
-    expect(log.some((a) => a[0] === 'chown' && a[1] === ':2005')).toBe(true);
+    expect(log.some((a) => a[0] === 'chown' && a.includes(':2005'))).toBe(true);
     expectText(await s.post('/volumes', { size: 1, name: 'named', ...CLI_DEFAULTS }), 500, "Failed to allocate new volume: Volume name 'named' already in use");
   });
 
@@ -136,8 +133,8 @@ describe('volume create', () => {
     expectText(await s.post('/volumes', { size: 1, durability: { type: 'disperse', disperse: { data: 4, redundancy: 2 } } }), 400, 'Requested volume size (1 GB) is smaller than the minimum supported volume size (4194304)');
     expectText(await s.post('/volumes', '{"size":"ten"}'), 422, 'request unable to be parsed');
     expectText(await s.post('/volumes', '{"size":1.5}'), 422, 'request unable to be parsed');
-    expectText(await s.post('/volumes', { size: 1, glustervolumeoptions: ['x;reboot now'] }), 400, 'Invalid volume option "x;reboot now": bad option name');
-    expectText(await s.post('/volumes', { size: 1, glustervolumeoptions: ['a.b c\nd'] }), 400, 'Invalid volume option "a.b c\\nd": control characters are not allowed');
+    expectText(await s.post('/volumes', { size: 1, glustervolumeoptions: ['x;reboot now'] }), 400, 'Invalid volume option "x;reboot now": volume option key may hold only letters, digits, "_", "." and "-"');
+    expectText(await s.post('/volumes', { size: 1, glustervolumeoptions: ['a.b c\nd'] }), 400, 'Invalid volume option "a.b c\\nd": volume option value must not contain control characters');
   });
 
   it('answers No space when the cluster cannot hold the volume, and reserves nothing', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import supertest from 'supertest';
+import { expect } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { createBrickyard, type Brickyard } from '../../src/app.js';
 import { MockRunner } from '../../src/gluster/mock/index.js';
@@ -27,6 +28,11 @@ export function token(method: string, path: string, opts: { iss?: string; key?: 
   const alg = String(header.alg);
   const hash = alg === 'HS512' ? 'sha512' : alg === 'HS384' ? 'sha384' : 'sha256';
   return `${signing}.${createHmac(hash, key).update(signing).digest('base64url')}`;
+}
+
+/** A Heketi error answer: this status and this text (plus the trailing newline). */
+export function expectText(r: { status: number; text: string }, status: number, body: string): void {
+  expect({ status: r.status, text: r.text }).toEqual({ status, text: body + '\n' });
 }
 
 export interface TestServer {

@@ -87,7 +87,7 @@ describe('devices', () => {
     const info = await ops.deviceSetup({ manageHost: 'node1', deviceId: id, deviceName: '/dev/sdc', destroyData: true, knownPvUuids: new Map() });
     expect(info.total).toBe(524288000);
     const cmds = runner.commandLog.filter((c) => c.host === 'node1').map((c) => renderCommand(c.argv));
-    expect(cmds).toContain('wipefs --all /dev/sdc');
+    expect(cmds).toContain('wipefs --all -- /dev/sdc');
     expect(runner.snapshot().hosts['node1']!.fs['/dev/sdc']).toBeUndefined();
   });
 
@@ -166,7 +166,7 @@ describe('destroydata classification (Heketi allowDestroyDevice)', () => {
   it('a foreign PV is wiped and the setup retried; udev paths are kept', async () => {
     const r = new PvDisk(UUID);
     const info = await add(r, true, new Map([['other-uuid', 'd1']]));
-    expect(r.log.filter((l) => l.startsWith('wipefs'))).toEqual(['wipefs --all /dev/sdb']);
+    expect(r.log.filter((l) => l.startsWith('wipefs'))).toEqual(['wipefs --all -- /dev/sdb']);
     expect(info).toEqual({ total: 40960, free: 40960, used: 0, extentSize: 4096, pvUuid: UUID, paths: ['/dev/disk/by-path/pci-0000:00:05.0', '/dev/sdb'] });
   });
 });
@@ -554,5 +554,31 @@ describe('persistence', () => {
     const again = new MockRunner({ stateFile: join(dir, 'big.json') });
     expect(Object.keys(again.snapshot().pool.volumes)).toHaveLength(400);
     expect(Object.keys(again.snapshot().hosts['h2']!.lvs)).toHaveLength(800);
+  });
+});
+
+describe('the mock reads argv as the real tools do', () => {
+  const G = ['gluster', '--mode=script', '--timeout=600'];
+  const run1 = async (argv: string[]) => (await runner.run('node1', [{ argv, timeoutSec: 60, allowFailure: true }]))[0]!;
+
+  it('gluster takes any "--word" element as its own option, wherever it stands', async () => {
+    // A volume named --version: gluster prints its version and exits 0, having made nothing.
+    expect(await run1([...G, 'volume', 'create', '--version', 'node1:/b/brick'])).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^glusterfs /) });
+    expect(runner.snapshot().pool.volumes).toEqual({});
+    expect(await run1([...G, 'volume', 'info', '--bogus'])).toMatchObject({ exitCode: 255, stdout: 'unrecognized option --bogus\n' });
+    expect((await run1([...G, 'volume', 'set', 'v', 'performance.x', '--remote-host=203.0.113.9'])).stderr).toMatch(/Connection failed/);
+    // Not at the start of an element, "--" is plain text.
+    expect((await run1([...G, 'volume', 'set', 'v', 'user.x', 'a --remote-host=h'])).stderr).toMatch(/Volume v does not exist/);
+  });
+
+  it("gluster refuses the volume names its CLI refuses", async () => {
+    expect((await run1([...G, 'volume', 'create', '-x', 'node1:/b/brick'])).stderr).toMatch(/^Usage:/);
+    expect((await run1([...G, 'volume', 'create', 'all', 'node1:/b/brick'])).stderr).toMatch(/"all" cannot be the name of a volume/);
+  });
+
+  it('getopt tools take what follows "--" as operands', async () => {
+    expect((await run1(['mkdir', '-p', '--', '/a/-x'])).exitCode).toBe(0);
+    expect((await run1(['rmdir', '--', '/a/-x'])).exitCode).toBe(0);
+    expect((await run1(['rmdir', '--', '-x'])).stderr).toMatch(/failed to remove '-x'/);
   });
 });

@@ -1,8 +1,12 @@
 /**
- * Golden tests: rendered node commands against the command lines of heketi-behaviour.md §6, §9,
- * character for character. Where Heketi's shell text quotes differently (pvcreate '<dev>',
- * sed "…", awk "…") our renderer leaves safe words bare or single-quotes; for those lines we also
- * prove that bash parses Heketi's text into exactly our argv.
+ * Golden tests: rendered node commands against the command lines of heketi-behaviour.md §6, §9.
+ * Two differences from Heketi's text, both deliberate:
+ *  - `--` before the operands of every tool that ends its options there (LVM, mkfs.xfs, mount,
+ *    umount, mkdir, rmdir, chown, chmod, wipefs, sed, cat, lsof), so an operand can never be read
+ *    as an option (issue 10); lvcreate's `<vg>/<pool>` operand therefore moves to the end;
+ *  - quoting: where Heketi's shell text quotes differently (pvcreate '<dev>', sed "…", awk "…")
+ *    our renderer leaves safe words bare or single-quotes; for those lines we also prove that bash
+ *    parses Heketi's text into our argv (without our `--`).
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +25,9 @@ const LVM = '/usr/sbin/lvm';
 
 const cfg = (over: Partial<NodeCommandConfig> = {}): NodeCommandConfig => ({ ...defaultConfig().glusterfs.commands, ...over });
 const lines = (cmds: NodeCommand[]) => cmds.map((c) => renderCommand(c.argv));
+
+/** Our argv without the `--` Heketi's lines do not have. */
+const heketiShape = (argv: string[]) => argv.filter((a) => a !== '--');
 
 function bashArgs(line: string): string[] {
   const out = execFileSync('/bin/bash', ['--norc', '--noprofile', '-c', `printf '%s\\0' ${line}`], { env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' } });
@@ -72,41 +79,41 @@ describe('health and peers (§9.2, §6.1, §6.2)', () => {
 describe('devices (§6.3, §6.4)', () => {
   it('setup; Heketi quotes the pvcreate device, which bash reads the same', () => {
     expect(lines(P.planDeviceSetup(cfg(), { deviceId: D, device: '/dev/sdb', wipe: false }))).toEqual([
-      `${LVM} pvcreate -qq --metadatasize=128M --dataalignment=256K /dev/sdb`,
-      `${LVM} vgcreate -qq --physicalextentsize=4M --autobackup=n vg_${D} /dev/sdb`,
+      `${LVM} pvcreate -qq --metadatasize=128M --dataalignment=256K -- /dev/sdb`,
+      `${LVM} vgcreate -qq --physicalextentsize=4M --autobackup=n -- vg_${D} /dev/sdb`,
     ]);
     const heketi = `${LVM} pvcreate -qq --metadatasize=128M --dataalignment=256K '/dev/sdb'`;
-    expect(bashArgs(heketi)).toEqual(P.planDeviceSetup(cfg(), { deviceId: D, device: '/dev/sdb', wipe: false })[0]!.argv);
+    expect(bashArgs(heketi)).toEqual(heketiShape(P.planDeviceSetup(cfg(), { deviceId: D, device: '/dev/sdb', wipe: false })[0]!.argv));
   });
   it('setup with wipe, backup and config sizes', () => {
     expect(lines(P.planDeviceSetup(cfg({ backupLvmMetadata: true, pvDataAlignment: '1M', vgPhysicalExtentSize: '8M' }), { deviceId: D, device: '/dev/sdc', wipe: true }))).toEqual([
-      'wipefs --all /dev/sdc',
-      `${LVM} pvcreate -qq --metadatasize=128M --dataalignment=1M /dev/sdc`,
-      `${LVM} vgcreate -qq --physicalextentsize=8M --autobackup=y vg_${D} /dev/sdc`,
+      'wipefs --all -- /dev/sdc',
+      `${LVM} pvcreate -qq --metadatasize=128M --dataalignment=1M -- /dev/sdc`,
+      `${LVM} vgcreate -qq --physicalextentsize=8M --autobackup=y -- vg_${D} /dev/sdc`,
     ]);
   });
   it('lvm_wrapper prefixes lvm and udevadm', () => {
     const c = cfg({ lvmWrapper: 'nsenter --mount=/rootfs/proc/1/ns/mnt --' });
     expect(lines(P.planDeviceHandle(c, '/dev/sdb'))).toEqual([
-      `nsenter --mount=/rootfs/proc/1/ns/mnt -- ${LVM} pvs -o pv_name,pv_uuid,vg_name --reportformat=json /dev/sdb`,
+      `nsenter --mount=/rootfs/proc/1/ns/mnt -- ${LVM} pvs -o pv_name,pv_uuid,vg_name --reportformat=json -- /dev/sdb`,
       'nsenter --mount=/rootfs/proc/1/ns/mnt -- /usr/bin/udevadm info --query=symlink --name=/dev/sdb',
     ]);
-    expect(lines(P.planVgDisplay(c, D))).toEqual([`nsenter --mount=/rootfs/proc/1/ns/mnt -- ${LVM} vgdisplay -c vg_${D}`]);
+    expect(lines(P.planVgDisplay(c, D))).toEqual([`nsenter --mount=/rootfs/proc/1/ns/mnt -- ${LVM} vgdisplay -c -- vg_${D}`]);
   });
   it('info commands', () => {
     const h = P.planDeviceHandle(cfg(), '/dev/sdb');
-    expect(lines(h)).toEqual([`${LVM} pvs -o pv_name,pv_uuid,vg_name --reportformat=json /dev/sdb`, '/usr/bin/udevadm info --query=symlink --name=/dev/sdb']);
+    expect(lines(h)).toEqual([`${LVM} pvs -o pv_name,pv_uuid,vg_name --reportformat=json -- /dev/sdb`, '/usr/bin/udevadm info --query=symlink --name=/dev/sdb']);
     expect(h.every((c) => c.allowFailure)).toBe(true);
-    expect(lines(P.planVgDisplay(cfg(), D))).toEqual([`${LVM} vgdisplay -c vg_${D}`]);
-    expect(lines(P.planVgPvInfo(cfg(), D))).toEqual([`${LVM} vgs -o pv_name,pv_uuid,vg_name --reportformat=json vg_${D}`]);
+    expect(lines(P.planVgDisplay(cfg(), D))).toEqual([`${LVM} vgdisplay -c -- vg_${D}`]);
+    expect(lines(P.planVgPvInfo(cfg(), D))).toEqual([`${LVM} vgs -o pv_name,pv_uuid,vg_name --reportformat=json -- vg_${D}`]);
   });
   it('teardown', () => {
-    expect(lines(P.planDeviceRemove(cfg(), D, '/dev/sdb'))).toEqual([`${LVM} vgremove -qq vg_${D}`, `${LVM} pvremove -qq /dev/sdb`]);
-    expect(bashArgs(`${LVM} pvremove -qq '/dev/sdb'`)).toEqual(P.planDeviceRemove(cfg(), D, '/dev/sdb')[1]!.argv);
+    expect(lines(P.planDeviceRemove(cfg(), D, '/dev/sdb'))).toEqual([`${LVM} vgremove -qq -- vg_${D}`, `${LVM} pvremove -qq -- /dev/sdb`]);
+    expect(bashArgs(`${LVM} pvremove -qq '/dev/sdb'`)).toEqual(heketiShape(P.planDeviceRemove(cfg(), D, '/dev/sdb')[1]!.argv));
     expect(lines(P.planDeviceRemove(cfg(), D, '/dev/disk/by-id/lvm-pv-uuid-jKvCfW-8r1N-dZyM-Hn0V-1u9G-LJbm-cQvT7x'))[1]).toBe(
-      `${LVM} pvremove -qq /dev/disk/by-id/lvm-pv-uuid-jKvCfW-8r1N-dZyM-Hn0V-1u9G-LJbm-cQvT7x`,
+      `${LVM} pvremove -qq -- /dev/disk/by-id/lvm-pv-uuid-jKvCfW-8r1N-dZyM-Hn0V-1u9G-LJbm-cQvT7x`,
     );
-    expect(lines(P.planDeviceMountParentRemove(D))).toEqual([`rmdir /var/lib/heketi/mounts/vg_${D}`]);
+    expect(lines(P.planDeviceMountParentRemove(D))).toEqual([`rmdir -- /var/lib/heketi/mounts/vg_${D}`]);
   });
   it('rejects unsafe devices and config values before anything runs', () => {
     expect(() => P.planDeviceSetup(cfg(), { deviceId: D, device: '/dev/sdb;reboot', wipe: false })).toThrow(/device path/);
@@ -119,13 +126,13 @@ describe('brick create (§9.3)', () => {
   const awkHeketi = (opts: string, fstab: string) => `awk "BEGIN {print \\"${DEV} ${M} xfs ${opts} 1 2\\" >> \\"${fstab}\\"}"`;
   it('the default batch', () => {
     expect(lines(P.planBrickCreate(cfg(), brick()))).toEqual([
-      `mkdir -p ${M}`,
-      `${LVM} lvcreate -qq --autobackup=n --poolmetadatasize 53248K --chunksize 256K --size 10485760K --thin vg_${D}/tp_${B} --virtualsize 10485760K --name brick_${B}`,
-      `mkfs.xfs -i size=512 -n size=8192 ${DEV}`,
+      `mkdir -p -- ${M}`,
+      `${LVM} lvcreate -qq --autobackup=n --poolmetadatasize 53248K --chunksize 256K --size 10485760K --thin --virtualsize 10485760K --name brick_${B} -- vg_${D}/tp_${B}`,
+      `mkfs.xfs -i size=512 -n size=8192 -- ${DEV}`,
       // Heketi: awk "BEGIN {print \"<dev> <mount> xfs <opts> 1 2\" >> \"<fstab>\"}"
       `awk 'BEGIN {print "${DEV} ${M} xfs rw,inode64,noatime,nouuid 1 2" >> "/etc/fstab"}'`,
-      `mount -o rw,inode64,noatime,nouuid ${DEV} ${M}`,
-      `mkdir ${M}/brick`,
+      `mount -o rw,inode64,noatime,nouuid -- ${DEV} ${M}`,
+      `mkdir -- ${M}/brick`,
     ]);
   });
   it("awk gets one program argument, the same argv as Heketi's double-quoted line", () => {
@@ -136,20 +143,20 @@ describe('brick create (§9.3)', () => {
     expect(bashArgs(awkHeketi('rw,noatime', '/var/lib/heketi/fstab'))).toEqual(P.planBrickCreate(custom, brick())[3]!.argv);
   });
   it('gid adds chown and chmod', () => {
-    expect(lines(P.planBrickCreate(cfg(), brick({ gid: 2001 }))).slice(-2)).toEqual([`chown :2001 ${M}/brick`, `chmod 2775 ${M}/brick`]);
+    expect(lines(P.planBrickCreate(cfg(), brick({ gid: 2001 }))).slice(-2)).toEqual([`chown -- :2001 ${M}/brick`, `chmod -- 2775 ${M}/brick`]);
   });
   it('su/sw only when both set', () => {
-    expect(lines(P.planBrickCreate(cfg({ xfsSu: 64, xfsSw: 4 }), brick()))[2]).toBe(`mkfs.xfs -i size=512 -d su=64,sw=4 -n size=8192 ${DEV}`);
-    expect(lines(P.planBrickCreate(cfg({ xfsSu: 64, xfsSw: 0 }), brick()))[2]).toBe(`mkfs.xfs -i size=512 -n size=8192 ${DEV}`);
+    expect(lines(P.planBrickCreate(cfg({ xfsSu: 64, xfsSw: 4 }), brick()))[2]).toBe(`mkfs.xfs -i size=512 -d su=64,sw=4 -n size=8192 -- ${DEV}`);
+    expect(lines(P.planBrickCreate(cfg({ xfsSu: 64, xfsSw: 0 }), brick()))[2]).toBe(`mkfs.xfs -i size=512 -n size=8192 -- ${DEV}`);
   });
   it('arbiter: 256K chunks always, maxpct=100, no su/sw', () => {
     const l = lines(P.planBrickCreate(cfg({ lvChunkSize: '512K', xfsSu: 64, xfsSw: 4 }), brick({ arbiter: true, size: 16384, tpSize: 16384, poolMetadataSize: 4096 })));
-    expect(l[1]).toBe(`${LVM} lvcreate -qq --autobackup=n --poolmetadatasize 4096K --chunksize 256K --size 16384K --thin vg_${D}/tp_${B} --virtualsize 16384K --name brick_${B}`);
-    expect(l[2]).toBe(`mkfs.xfs -i maxpct=100 -n size=8192 ${DEV}`);
+    expect(l[1]).toBe(`${LVM} lvcreate -qq --autobackup=n --poolmetadatasize 4096K --chunksize 256K --size 16384K --thin --virtualsize 16384K --name brick_${B} -- vg_${D}/tp_${B}`);
+    expect(l[2]).toBe(`mkfs.xfs -i maxpct=100 -n size=8192 -- ${DEV}`);
   });
   it('lv_chunksize, snapshot factor and backups', () => {
     const l = lines(P.planBrickCreate(cfg({ lvChunkSize: '512K', backupLvmMetadata: true }), brick({ tpSize: 12582912, poolMetadataSize: 65536 })));
-    expect(l[1]).toBe(`${LVM} lvcreate -qq --autobackup=y --poolmetadatasize 65536K --chunksize 512K --size 12582912K --thin vg_${D}/tp_${B} --virtualsize 10485760K --name brick_${B}`);
+    expect(l[1]).toBe(`${LVM} lvcreate -qq --autobackup=y --poolmetadatasize 65536K --chunksize 512K --size 12582912K --thin --virtualsize 10485760K --name brick_${B} -- vg_${D}/tp_${B}`);
   });
   it('rejects bad input', () => {
     expect(() => P.planBrickCreate(cfg(), brick({ gid: -1 }))).toThrow(/gid/);
@@ -163,16 +170,16 @@ describe('brick create (§9.3)', () => {
 
 describe('brick destroy steps (§9.4)', () => {
   it('each step', () => {
-    expect(lines(P.planUmount(M))).toEqual([`umount ${M}`]);
+    expect(lines(P.planUmount(M))).toEqual([`umount -- ${M}`]);
     expect(lines(P.planMountList())).toEqual(['mount']);
-    expect(lines(P.planLsof(M))).toEqual([`lsof ${M}`]);
+    expect(lines(P.planLsof(M))).toEqual([`lsof -- ${M}`]);
     // Heketi: sed -i.save "/brick_<B>/d" <fstab>
-    expect(lines(P.planFstabRemove(cfg(), B))).toEqual([`sed -i.save /brick_${B}/d /etc/fstab`]);
-    expect(bashArgs(`sed -i.save "/brick_${B}/d" /etc/fstab`)).toEqual(P.planFstabRemove(cfg(), B)[0]!.argv);
-    expect(lines(P.planLvRemove(cfg(), D, `brick_${B}`))).toEqual([`${LVM} lvremove --autobackup=n -f vg_${D}/brick_${B}`]);
-    expect(lines(P.planThinCount(cfg(), D, `tp_${B}`))).toEqual([`${LVM} lvs --noheadings --options=thin_count vg_${D}/tp_${B}`]);
-    expect(lines(P.planLvRemove(cfg(), D, `tp_${B}`))).toEqual([`${LVM} lvremove --autobackup=n -f vg_${D}/tp_${B}`]);
-    expect(lines(P.planRmdir(M))).toEqual([`rmdir ${M}`]);
+    expect(lines(P.planFstabRemove(cfg(), B))).toEqual([`sed -i.save -- /brick_${B}/d /etc/fstab`]);
+    expect(bashArgs(`sed -i.save "/brick_${B}/d" /etc/fstab`)).toEqual(heketiShape(P.planFstabRemove(cfg(), B)[0]!.argv));
+    expect(lines(P.planLvRemove(cfg(), D, `brick_${B}`))).toEqual([`${LVM} lvremove --autobackup=n -f -- vg_${D}/brick_${B}`]);
+    expect(lines(P.planThinCount(cfg(), D, `tp_${B}`))).toEqual([`${LVM} lvs --noheadings --options=thin_count -- vg_${D}/tp_${B}`]);
+    expect(lines(P.planLvRemove(cfg(), D, `tp_${B}`))).toEqual([`${LVM} lvremove --autobackup=n -f -- vg_${D}/tp_${B}`]);
+    expect(lines(P.planRmdir(M))).toEqual([`rmdir -- ${M}`]);
   });
   it('mount point and clone detection', () => {
     expect(P.mountPointOf(`${M}/brick`)).toBe(M);
@@ -191,7 +198,7 @@ describe('volumes (§9.5)', () => {
       .map((b) => `${b.host}:${b.path}`)
       .join(' ');
 
-  it('replica 3 create batch: create, sets (first space splits key/value), id, start', () => {
+  it('replica 3 create batch: create, the options in one set (first space splits key/value), id, start', () => {
     const l = lines(
       P.planVolumeCreate(cfg(), {
         id: V,
@@ -203,11 +210,35 @@ describe('volumes (§9.5)', () => {
     );
     expect(l).toEqual([
       `${G} volume create vol_1 replica 3 ${hp(3)}`,
-      `${G} volume set vol_1 performance.rda-cache-limit 10MB`,
-      `${G} volume set vol_1 auth.allow '10.0.0.1, 10.0.0.2'`,
+      `${G} volume set vol_1 performance.rda-cache-limit 10MB auth.allow '10.0.0.1, 10.0.0.2'`,
       `${G} volume set vol_1 user.heketi.id ${V}`,
       `${G} volume start vol_1`,
     ]);
+  });
+  it('options: bounded batches in order, group alone, the id tag last', () => {
+    const opts = Array.from({ length: 70 }, (_, i) => `user.k${i} v${i}`);
+    opts.splice(40, 0, 'group gluster-block');
+    const sets = P.planVolumeOptions(cfg(), 'v', ['', ...opts, ''], V).map((c) => c.argv.slice(6));
+    expect(sets.map((a) => a.length / 2)).toEqual([32, 8, 1, 30, 1]);
+    expect(sets[1]!.slice(-2)).toEqual(['user.k39', 'v39']);
+    expect(sets[2]).toEqual(['group', 'gluster-block']);
+    expect(sets[3]!.slice(0, 2)).toEqual(['user.k40', 'v40']);
+    expect(sets[4]).toEqual(['user.heketi.id', V]);
+    expect(P.planVolumeOptions(cfg(), 'v', ['', ' '])).toEqual([]);
+  });
+  it('no request value becomes an option: leading dashes are refused everywhere', () => {
+    const none = { type: 'none' as const };
+    const create = (over: Partial<P.VolumeCreateSpec>) => () => P.planVolumeCreate(cfg(), { id: V, name: 'v', durability: none, bricks: bricks(1), options: [], ...over });
+    expect(create({ name: '--version' })).toThrow(/volume name "--version": must not start with "-"/);
+    expect(create({ name: 'all' })).toThrow(/gluster keyword/);
+    expect(create({ options: ['performance.readdir-ahead --remote-host=203.0.113.9'] })).toThrow(/option value .*must not start with "-"/);
+    expect(create({ options: ['--log-file=/etc/passwd on'] })).toThrow(/option key/);
+    expect(create({ bricks: [{ host: '-oProxyCommand=x', path: '/b/0/brick' }] })).toThrow(/hostname/);
+    expect(() => P.planSnapshotClone(cfg(), '--xml', 's')).toThrow(/volume name/);
+    expect(() => P.planBlockDelete('hv', '-b')).toThrow(/block volume name/);
+    expect(() => P.planPeerProbe(cfg(), '-h')).toThrow(/hostname/);
+    // A value that does not start with "-" stays one argv element, spaces and "--word" included.
+    expect(P.planVolumeOptions(cfg(), 'v', ['user.note a --remote-host=x b'])[0]!.argv.slice(-2)).toEqual(['user.note', 'a --remote-host=x b']);
   });
   it('arbiter and disperse layouts', () => {
     expect(lines(P.planVolumeCreate(cfg(), { id: V, name: 'a', durability: { type: 'replicate', replica: 3, arbiter: true }, bricks: bricks(3), options: [] }))[0]).toBe(
@@ -280,7 +311,7 @@ describe('examiner (§9.6)', () => {
       `${LVM} vgs --reportformat json --units k`,
       `${LVM} lvs --reportformat json --units k`,
       'mount',
-      'cat /etc/fstab',
+      'cat -- /etc/fstab',
       `${G} volume info --xml`,
     ]);
     expect(e.every((c) => c.allowFailure)).toBe(true);

@@ -13,17 +13,20 @@ import { SshRunner, type SshRunnerOptions } from '../../src/gluster/ssh.js';
 
 const FAKE_SSH = `#!/bin/bash
 # fake ssh: records argv (NUL-separated, one file per call), then runs the remote line locally.
+# Parses as OpenSSH does: options up to the host (a "-..." word is an option unless "--" came
+# first), then the host, then (unless "--" came first) more options, then the remote command.
 d=\${FAKE_SSH_DIR:?}
 printf '%s\\0' "$@" >"$d/calls/$(date +%s%N).$$"
-host= line= op= ctl= master=
+host= line= op= ctl= master= ended=
 while [ $# -gt 0 ]; do
   case $1 in
+    --) ended=1; shift; [ -z "$host" ] && { host=$1; shift; }; line="$*"; break ;;
     -O) op=$2; shift 2 ;;
-    -o) case $2 in ControlPath=*) ctl=\${2#ControlPath=} ;; ControlMaster=auto) master=1 ;; esac; shift 2 ;;
+    -o) case $2 in ControlPath=*) ctl=\${2#ControlPath=} ;; ControlMaster=auto) master=1 ;; ProxyCommand=*) echo "option $2" >>"$d/options.log" ;; esac; shift 2 ;;
+    -oProxyCommand=*) echo "option \${1#-o}" >>"$d/options.log"; shift ;;
     -i|-p|-l|-F|-S|-E|-b|-c|-D|-e|-J|-L|-m|-Q|-R|-W|-w) shift 2 ;;
-    --) line=$2; break ;;
     -*) shift ;;
-    *) [ -z "$host" ] && host=$1; shift ;;
+    *) if [ -z "$host" ]; then host=$1; shift; else line="$*"; break; fi ;;
   esac
 done
 case $host in
@@ -146,7 +149,7 @@ describe('SshRunner argv', () => {
     expect(res).toEqual([{ exitCode: 0, stdout: "hello world it's\n", stderr: '' }]);
     const [argv] = calls();
     expect(argv.slice(0, 10)).toEqual(['-i', '/keys/id_test', '-p', '2222', '-l', 'heketi', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=7']);
-    expect(argv.slice(-3)).toEqual(['node1.example', '--', renderCommand(['echo', 'hello world', "it's"])]);
+    expect(argv.slice(-3)).toEqual(['--', 'node1.example', renderCommand(['echo', 'hello world', "it's"])]);
     // the operator's options come first (ssh keeps the first value), a literal "-o" entry is skipped
     expect(argv.slice(10, 14)).toEqual(['-o', 'Compression=no', '-o', 'StrictHostKeyChecking=accept-new']);
     expect(opt(argv, 'ControlMaster')).toBe('auto');
@@ -156,7 +159,7 @@ describe('SshRunner argv', () => {
     expect(ctl.endsWith('/%C')).toBe(true);
     const ctlDir = ctl.slice(0, -3);
     expect(statSync(ctlDir).mode & 0o777).toBe(0o700);
-    // every element after the options is exactly host, --, line: one remote line per command
+    // every element after the options is exactly --, host, line: one remote line per command
     expect(argv.filter((a) => a === '--')).toHaveLength(1);
     await r.close();
     expect(existsSync(ctlDir)).toBe(false);
@@ -222,12 +225,32 @@ describe('SshRunner argv', () => {
 
   it('refuses host names that ssh would read as options or user@host', async () => {
     const r = runner(cfg(), { sshBinary: fake });
-    for (const host of ['-oProxyCommand=touch /tmp/x', 'root@h', 'a b', '']) {
+    for (const host of ['-oProxyCommand=touch /tmp/x', '-p2222', 'root@h', 'a b', '', 'first.example.']) {
       const e = await rejection(r.run(host, [cmd(['true'])]));
-      expect(e.message).toMatch(/invalid host name/);
+      expect(e.message).toMatch(/invalid hostname/);
+      expect(e.unreachable).toBe(true);
     }
     expect(calls()).toHaveLength(0);
     await r.close();
+  });
+
+  it('ends ssh\'s options before the host, so a host can never be one', async () => {
+    const r = runner(cfg(), { sshBinary: fake });
+    await r.run('h1', [cmd(['true'])]);
+    await r.close();
+    for (const argv of calls()) {
+      const host = argv.indexOf('h1');
+      expect(argv[host - 1], JSON.stringify(argv)).toBe('--');
+      expect(argv.slice(0, host - 1)).not.toContain('--');
+    }
+    // The fake reads argv as OpenSSH does: without the "--", such a host would be an option.
+    const pwned = join(dir, 'pwned');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync(fake, [`-oProxyCommand=touch ${pwned}`, 'true'], { env: { ...process.env, FAKE_SSH_DIR: dir } });
+    expect(readFileSync(join(dir, 'options.log'), 'utf8')).toContain(`option ProxyCommand=touch ${pwned}`);
+    rmSync(join(dir, 'options.log'));
+    execFileSync(fake, ['--', `-oProxyCommand=touch ${pwned}`, 'true'], { env: { ...process.env, FAKE_SSH_DIR: dir } });
+    expect(existsSync(join(dir, 'options.log'))).toBe(false);
   });
 });
 
@@ -378,7 +401,7 @@ describe('SshRunner close', () => {
     const exits = calls().filter((a) => a.includes('-O'));
     expect(exits.map((a) => a.at(-1)).sort()).toEqual(['h1', 'h2']);
     for (const a of exits) {
-      expect(a.slice(-3, -1)).toEqual(['-O', 'exit']);
+      expect(a.slice(-4, -1)).toEqual(['-O', 'exit', '--']);
       expect(opt(a, 'ControlPath')).toBe(ctl);
       expect(a).toEqual(expect.arrayContaining(['-p', '2222', '-l', 'heketi']));
     }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  splitVolumeOption,
+  accepts,
+  parseVolumeOption,
+  problem,
+  validateBlockName,
   validateBrickPath,
   validateDevicePath,
   validateFstabPath,
@@ -85,12 +88,41 @@ describe('gluster options', () => {
     expect(validateOptionValue('x'.repeat(4096))).toHaveLength(4096);
     for (const bad of ['', 'a\nb', 'a\0b', 'a\tb', '\u001b[31m', 'a\u007f', 'a\u2028b', 'x'.repeat(4097)]) expect(() => validateOptionValue(bad)).toThrow();
   });
-  it('splits stored options on the first space', () => {
-    expect(splitVolumeOption('performance.rda-cache-limit 10MB')).toEqual(['performance.rda-cache-limit', '10MB']);
-    expect(splitVolumeOption('group gluster-block')).toEqual(['group', 'gluster-block']);
-    expect(splitVolumeOption(' auth.allow 10.0.0.1, 10.0.0.2 ')).toEqual(['auth.allow', '10.0.0.1, 10.0.0.2']);
-    expect(splitVolumeOption('user.x  two  spaces')).toEqual(['user.x', 'two  spaces']);
-    for (const bad of ['novalue', '', ' ', 'bad;key value', 'k v\nx']) expect(() => splitVolumeOption(bad)).toThrow();
+  it('parses stored options: the key ends at the first ASCII space, blanks are skipped', () => {
+    expect(parseVolumeOption('performance.rda-cache-limit 10MB')).toEqual(['performance.rda-cache-limit', '10MB']);
+    expect(parseVolumeOption('group gluster-block')).toEqual(['group', 'gluster-block']);
+    expect(parseVolumeOption(' auth.allow 10.0.0.1, 10.0.0.2 ')).toEqual(['auth.allow', '10.0.0.1, 10.0.0.2']);
+    expect(parseVolumeOption('user.x  two  spaces')).toEqual(['user.x', 'two  spaces']);
+    expect(parseVolumeOption('user.x a\u00a0b')).toEqual(['user.x', 'a\u00a0b']);
+    for (const blank of ['', ' ', '  ']) expect(parseVolumeOption(blank)).toBeUndefined();
+    for (const bad of ['novalue', 'bad;key value', 'k v\nx', 'perf.x\u00a0on', 'perf.x\ton', 'perf.x\u2028on', 'user.x a\u0085b', 'user.x --remote-host=h', '-k v', 'user.x -1']) {
+      expect(() => parseVolumeOption(bad), bad).toThrow(ValidationError);
+    }
+  });
+});
+
+describe('no value becomes an option', () => {
+  it('rejects a leading "-" in every name, key, value and host', () => {
+    for (const v of ['-', '-x', '--version', '--xml']) {
+      for (const f of [validateVolumeName, validateBlockName, validateOptionKey, validateOptionValue, validateHostname]) {
+        expect(problem(f, v)?.reason, `${f.name}(${v})`).toBe('must not start with "-"');
+      }
+    }
+    // Inside a value a dash is plain text: the value is one argv element.
+    expect(validateOptionValue('a --remote-host=x')).toBe('a --remote-host=x');
+    expect(validateVolumeName('a-')).toBe('a-');
+  });
+  it("refuses the keywords gluster's CLI will not take as a volume name", () => {
+    for (const n of ['all', 'volume', 'force', 'option', 'end-volume']) expect(() => validateVolumeName(n)).toThrow(/gluster keyword/);
+    expect(validateBlockName('all')).toBe('all');
+  });
+  it('accepts / problem give the validator\'s own decision', () => {
+    expect(accepts(validateHostname, 'node1')).toBe(true);
+    expect(accepts(validateHostname, 'first.example.')).toBe(false);
+    expect(problem(validateHostname, 'fe80::2%eth0')?.reason).toMatch(/zone ids/);
+    expect(() => accepts(() => {
+      throw new Error('not a validation error');
+    }, 'x')).toThrow(/not a validation/);
   });
 });
 

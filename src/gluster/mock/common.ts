@@ -26,16 +26,24 @@ export function normPath(p: string): string {
 }
 
 /** The arguments that are not options (coreutils-style commands: mkdir, umount, wipefs, ...). */
-export const operands = (args: string[]): string[] => args.filter((a) => !a.startsWith('-'));
+export const operands = (args: string[]): string[] => parseOpts(args, new Set()).pos;
 
-/** Minimal LVM-style option parser: `valued` names take a value (`--x v`, `--x=v`, `-x v`). */
+/**
+ * Minimal getopt-style option parser: `valued` names take a value (`--x v`, `--x=v`, `-x v`); a
+ * bare `--` ends the options, as in every getopt tool, so what follows is an operand even when it
+ * starts with `-`.
+ */
 export function parseOpts(args: string[], valued: Set<string>): { opts: Map<string, string>; flags: Map<string, number>; pos: string[]; bad?: string } {
   const opts = new Map<string, string>();
   const flags = new Map<string, number>();
   const pos: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a.startsWith('--') && a.length > 2) {
+    if (a === '--') {
+      pos.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
       if (eq > 0) opts.set(name, a.slice(eq + 1));

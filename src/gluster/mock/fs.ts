@@ -89,8 +89,9 @@ export class MockFs {
   }
 
   private mkdirCmd(host: string, args: string[]): Result {
-    const p = args.includes('-p');
-    const paths = operands(args).map(normPath);
+    const { flags, pos } = parseOpts(args, new Set());
+    const p = flags.has('p');
+    const paths = pos.map(normPath);
     if (paths.length === 0) return fail('mkdir: missing operand');
     for (const path of paths) {
       if (p) {
@@ -246,8 +247,9 @@ export class MockFs {
   }
 
   private sed(host: string, args: string[]): Result {
-    const inPlace = args.some((a) => a.startsWith('-i'));
-    const [script, file] = operands(args);
+    const { flags, pos } = parseOpts(args, new Set());
+    const inPlace = flags.has('i');
+    const [script, file] = pos;
     const m = script ? /^\/(.*)\/d$/.exec(script) : null;
     if (!inPlace || !m || !file) return fail(`sed: mock supports only sed -i[SUFFIX] /RE/d FILE: ${JSON.stringify(args)}`, 1);
     let re: RegExp;
@@ -266,7 +268,7 @@ export class MockFs {
 
   private cat(host: string, args: string[]): Result {
     let out = '';
-    for (const raw of args) {
+    for (const raw of operands(args)) {
       const path = normPath(raw);
       if (!this.fileExists(host, path)) return fail(`cat: ${path}: No such file or directory`, 1, out);
       for (const line of Object.values(this.nodes.state.hosts[host]?.lines ?? {})) if (line.file === path) out += `${line.text}\n`;

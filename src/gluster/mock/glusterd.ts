@@ -12,6 +12,15 @@ import type { MockFs } from './fs.js';
 import type { MockLvm } from './lvm.js';
 import type { FsDir, FsRec, GSnapBrick, GVolume, NodeStore } from './state.js';
 
+/**
+ * gluster's keywords that cannot name a volume (cli-cmd-parser.c cli_validate_volname). The mock
+ * keeps its own copy of gluster's rule, apart from validate.ts, so it catches a validator that
+ * lets one through.
+ */
+const RESERVED_VOLUME_NAMES = new Set(['volume', 'type', 'subvolumes', 'option', 'end-volume', 'all', 'volume_not_in_ring', 'description', 'force', 'snap-max-hard-limit', 'snap-max-soft-limit', 'auto-delete', 'activate-on-create']);
+const VOLUME_CREATE_USAGE =
+  'Usage:\nvolume create <NEW-VOLNAME> [[replica <COUNT> [arbiter <COUNT>]]|[replica 2 thin-arbiter 1]] [disperse [<COUNT>]] [disperse-data <COUNT>] [redundancy <COUNT>] [transport <tcp|rdma|tcp,rdma>] <NEW-BRICK> <TA-BRICK>... [force]';
+
 /** Stable gluster peer UUID for a hostname. */
 function hostUuid(host: string): string {
   const h = createHash('md5').update(host).digest('hex');
@@ -103,13 +112,34 @@ export class MockGlusterd {
 
   // ------------------------------------------------------------------------------ gluster CLI
 
+  /**
+   * gluster's CLI (cli.c parse_cmdline): every argv element that starts with `--`, wherever it
+   * stands, is one of its own options and is taken out of the command words; a bare `--` ends
+   * them. `--version` prints and exits 0, an unknown one exits 255.
+   */
   private gluster(host: string, argsIn: string[]): Result {
     let xml = false;
     const args: string[] = [];
-    for (const a of argsIn) {
-      if (a === '--xml') xml = true;
-      else if (a === '--mode=script' || a.startsWith('--timeout=') || a.startsWith('--log-level=')) continue;
-      else args.push(a);
+    for (let i = 0; i < argsIn.length; i++) {
+      const a = argsIn[i]!;
+      if (!a.startsWith('--')) {
+        args.push(a);
+        continue;
+      }
+      const opt = a.slice(2);
+      if (opt === '') {
+        args.push(...argsIn.slice(i + 1));
+        break;
+      }
+      if (opt === 'version') return ok('glusterfs 10.3 (mock)\n');
+      if (opt === 'xml') xml = true;
+      else if (opt.startsWith('timeout=')) {
+        if (!/^[0-9]+$/.test(opt.slice(8)) || Number(opt.slice(8)) <= 0) return fail('timeout value should be a positive integer', 1);
+      } else if (opt.startsWith('remote-host=') || opt.startsWith('glusterd-sock=')) {
+        return fail('Connection failed. Please check if gluster daemon is operational.', 1);
+      } else if (!['mode=script', 'mode=interactive', 'wignore', 'wignore-partition'].includes(opt) && !/^(log-file|log-level|secure-mgmt)=/.test(opt)) {
+        return { exitCode: 255, stdout: `unrecognized option --${opt}\n`, stderr: '' };
+      }
     }
     if (this.nodes.state.hosts[host]?.meta.glusterdStopped) {
       return fail('Connection failed. Please check if gluster daemon is operational.', 1);
@@ -243,6 +273,9 @@ export class MockGlusterd {
     const missing = (op: string) => this.glusterFail(xml, `volume ${op}: ${name}`, `Volume ${name} does not exist`);
     switch (verb) {
       case 'create': {
+        // cli_validate_volname: no leading "-", none of the CLI's own keywords.
+        if (name.startsWith('-') || name === '') return fail(VOLUME_CREATE_USAGE, 1);
+        if (RESERVED_VOLUME_NAMES.has(name)) return fail(`"${name}" cannot be the name of a volume.\n${VOLUME_CREATE_USAGE}`, 1);
         if (!/^[a-zA-Z0-9_-]+$/.test(name)) return fail(`volume create: ${name}: failed: Volume name is invalid`, 1);
         let i = 1;
         const v: GVolume = { id: randomUUID(), type: 'none', replica: 1, arbiter: false, data: 0, redundancy: 0, bricks: [], options: {}, status: 'Created' };
@@ -295,7 +328,10 @@ export class MockGlusterd {
       case 'set': {
         if (!vol) return fail(`volume set: failed: Volume ${name} does not exist`, 1);
         const pairs = rest.slice(1);
-        if (pairs.length < 2 || pairs.length % 2 !== 0) return fail('Usage:\nvolume set <VOLNAME> <KEY> <VALUE>', 1);
+        // `group` is taken alone only (cli_cmd_volume_set_parse).
+        if (pairs.length < 2 || pairs.length % 2 !== 0 || (pairs.length > 2 && pairs.some((k, i) => i % 2 === 0 && k === 'group'))) {
+          return fail('Usage:\nvolume set <VOLNAME> <KEY> <VALUE>', 1);
+        }
         for (let i = 0; i < pairs.length; i += 2) {
           const key = pairs[i]!;
           if (key !== 'group' && !/^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_.-]+$/.test(key)) return fail(`volume set: failed: option : ${key} does not exist\nDid you mean ${key}?`, 1);
