@@ -39,5 +39,9 @@ USER brickyard
 EXPOSE 8080
 # With a Heketi config: docker run -v /etc/heketi:/etc/heketi brickyard serve --config /etc/heketi/heketi.json
 # Kubernetes: deploy/kubernetes (kubectl apply -k), which runs it as server, CSI controller and CSI node.
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# --max-semi-space-size=1 (MiB): V8's young generation grows to 2 x 16 MiB under load, a third of
+# the server's resident memory while its live heap is ~20 MiB; with 1 MiB the scavenges are more
+# frequent and smaller, at no measurable cost in throughput (docs/benchmarks.md, issue 12).
+# The bench starts its servers with the flags of this line.
+ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/cli/main.js"]
 CMD ["serve"]

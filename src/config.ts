@@ -70,6 +70,8 @@ export interface Config {
     brickMinSizeGb: number;
     maxBricksPerVolume: number;
     averageFileSizeKb: number;
+    /** Smallest arbiter brick, MiB: what mkfs.xfs on the nodes accepts (Brickyard addition). */
+    arbiterBrickMinSizeMb: number;
     preRequestVolumeOptions: string;
     postRequestVolumeOptions: string;
     zoneChecking: 'none' | 'strict';
@@ -115,6 +117,8 @@ export function defaultConfig(dataDir = './data'): Config {
       brickMinSizeGb: 1,
       maxBricksPerVolume: 32,
       averageFileSizeKb: 64,
+      // xfsprogs ≥ 5.19 refuses filesystems under 300 MiB; Heketi's 16 MiB fails there.
+      arbiterBrickMinSizeMb: 300,
       preRequestVolumeOptions: '',
       postRequestVolumeOptions: '',
       zoneChecking: 'none',
@@ -253,6 +257,7 @@ function applyFile(cfg: Config, text: string, file: string, warnings: string[]):
     gl.int('brick_min_size_gb', (v) => v > 0 && (g.brickMinSizeGb = v), 0);
     gl.int('max_bricks_per_volume', (v) => v > 0 && (g.maxBricksPerVolume = v), 0);
     gl.int('average_file_size_kb', (v) => v > 0 && (g.averageFileSizeKb = v), 0);
+    gl.int('arbiter_brick_min_size_mb', (v) => (g.arbiterBrickMinSizeMb = v), 1);
     gl.string('pre_request_volume_options', (v) => (g.preRequestVolumeOptions = v));
     gl.string('post_request_volume_options', (v) => (g.postRequestVolumeOptions = v));
     gl.string('zone_checking', (v) => (g.zoneChecking = parseZoneChecking(v, warnings)));

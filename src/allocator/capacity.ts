@@ -53,7 +53,7 @@ export function* capacitySearch(cluster: AllocCluster, req: PlacementBase): Gene
       if (lo > hi) continue;
       const fits = (sizeGiB: number) => {
         const brick = brickOf(sizeGiB);
-        const arb = arbiter ? arbiterBrickSize(brick, req.averageFileSizeKiB) : undefined;
+        const arb = arbiter ? arbiterBrickSize(brick, req.averageFileSizeKiB, limits.arbiterMinKiB) : undefined;
         return runner.fits(n, brick, arb?.ok ? arb.value : 0);
       };
       const fitsLo = fits(lo);

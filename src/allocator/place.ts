@@ -500,7 +500,7 @@ export function placeVolume(cluster: AllocCluster, req: PlacementRequest): Place
   for (const attempt of plan.attempts) {
     let arbSize = 0;
     if (s.arbiter) {
-      const a = arbiterBrickSize(attempt.brickSize, req.averageFileSizeKiB);
+      const a = arbiterBrickSize(attempt.brickSize, req.averageFileSizeKiB, req.limits.arbiterMinKiB);
       if (!a.ok) {
         const why = new Reasons();
         why.add(`arbiter brick for ${attempt.sets} set(s) of ${attempt.brickSize} KiB data bricks: ${a.error}`, SUMMARY);

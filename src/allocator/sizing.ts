@@ -6,8 +6,10 @@ import type { Durability, TagMatchRule } from './types.js';
 export const KiB_PER_GiB = 1048576;
 /** Pool metadata cap (16 GiB). */
 export const POOL_METADATA_MAX_KiB = 16 * KiB_PER_GiB;
-/** Arbiter bricks never go below 16 MiB. */
+/** Heketi's arbiter brick minimum, 16 MiB: below what mkfs.xfs of xfsprogs ≥ 5.19 accepts. */
 export const ARBITER_MIN_KiB = 16384;
+/** The smallest filesystem mkfs.xfs makes since xfsprogs 5.19 (Debian 12 ships 6.1): 300 MiB. */
+export const XFS_MIN_FILESYSTEM_KiB = 300 * 1024;
 export const DEFAULT_EXTENT_KiB = 4096;
 export const DEFAULT_AVERAGE_FILE_SIZE_KiB = 64;
 /** Index of the arbiter brick inside a replica-3 set. */
@@ -116,13 +118,16 @@ export function arbiterAverageFileSize(averageFileSizeKiB: number): number {
   return averageFileSizeKiB > 0 ? Math.floor(averageFileSizeKiB) : DEFAULT_AVERAGE_FILE_SIZE_KiB;
 }
 
-/** §4.7: arbiter brick = max(16 MiB, data brick / average file size). */
-export function arbiterBrickSize(dataBrickKiB: number, averageFileSizeKiB: number): Result<number> {
+/**
+ * §4.7: arbiter brick = max(minimum, data brick / average file size) — Heketi's minimum is 16 MiB;
+ * the server passes its configured one (what the nodes' mkfs accepts). Never larger than the data brick.
+ */
+export function arbiterBrickSize(dataBrickKiB: number, averageFileSizeKiB: number, minKiB = ARBITER_MIN_KiB): Result<number> {
   const avg = arbiterAverageFileSize(averageFileSizeKiB);
   if (dataBrickKiB < avg) {
     return { ok: false, error: `Average file size (${avg}) is greater than Brick size (${dataBrickKiB})` };
   }
-  return { ok: true, value: Math.max(ARBITER_MIN_KiB, Math.floor(dataBrickKiB / avg)) };
+  return { ok: true, value: Math.min(dataBrickKiB, Math.max(minKiB, Math.floor(dataBrickKiB / avg))) };
 }
 
 // `.-_` is a character range (0x2E–0x5F) in Heketi's pattern; JS (no `u` flag) reads it the same way.

@@ -55,7 +55,8 @@ export interface PlacementRequest {
   tagMatch?: TagMatchRule;
   /** KiB, arbiter sizing (`user.heketi.average-file-size` or config). */
   averageFileSizeKiB: number;
-  limits: { brickMinKiB: number; brickMaxKiB: number; maxBricksPerVolume: number };
+  /** `arbiterMinKiB`: the smallest arbiter brick (default Heketi's 16 MiB). */
+  limits: { brickMinKiB: number; brickMaxKiB: number; maxBricksPerVolume: number; arbiterMinKiB?: number };
   /** Deterministic choices for a given seed (ties, rotation). */
   seed: number;
 }

@@ -18,22 +18,21 @@ import {
   validateBlockVolumeExpand,
 } from '../volumes/block.js';
 
-/** /blockvolumes (heketi-api.md §10): decode → validate → slot → build (one transaction) → background exec. */
+/** /blockvolumes (heketi-api.md §10): decode → validate → slot → build and queue entry (one transaction) → background exec. */
 export const blockVolumeRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
 
   app.post('/blockvolumes', async (req, reply) => {
     const body = validateBlockVolumeCreate(decodeBody(req.rawBody, BLOCK_VOLUME_CREATE));
     checkBlockVolumeCreateTargets(ctx, body);
-    const slot = ctx.ops.acquire();
-    try {
-      const state = buildBlockVolumeCreate(ctx, body);
-      const queueId = ctx.ops.start(() => execBlockVolumeCreate(ctx, state), { slot, opId: state.opId, label: 'create-block-volume' });
-      return sendAccepted(reply, queueId, req.method);
-    } catch (e) {
-      slot.release();
-      throw e;
-    }
+    const queueId = ctx.ops.start(
+      () => {
+        const state = buildBlockVolumeCreate(ctx, body);
+        return { opId: state.opId, work: () => execBlockVolumeCreate(ctx, state) };
+      },
+      { throttle: true, label: 'create-block-volume', log: req.log },
+    );
+    return sendAccepted(reply, queueId, req.method);
   });
 
   app.get('/blockvolumes', async (_req, reply) => sendJson(reply, 200, { blockvolumes: listVisibleBlockVolumeIds(db) }));
@@ -48,14 +47,14 @@ export const blockVolumeRoutes: RouteModule = (app, ctx) => {
   app.delete('/blockvolumes/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     if (!getBlockVolume(db, id)) return sendText(reply, 404, 'Id not found');
-    const slot = ctx.ops.acquire();
-    try {
-      const { opId } = buildBlockVolumeDelete(ctx, id);
-      return sendAccepted(reply, ctx.ops.start(() => execBlockVolumeDelete(ctx, id, opId), { slot, opId, label: 'delete-block-volume' }), req.method);
-    } catch (e) {
-      slot.release();
-      throw e;
-    }
+    const queueId = ctx.ops.start(
+      () => {
+        const { opId } = buildBlockVolumeDelete(ctx, id);
+        return { opId, work: () => execBlockVolumeDelete(ctx, id, opId) };
+      },
+      { throttle: true, label: 'delete-block-volume', log: req.log },
+    );
+    return sendAccepted(reply, queueId, req.method);
   });
 
   app.post('/blockvolumes/:id/expand', async (req, reply) => {
@@ -63,14 +62,13 @@ export const blockVolumeRoutes: RouteModule = (app, ctx) => {
     validateBlockVolumeExpand(body.new_size);
     const { id } = req.params as { id: string };
     if (!getBlockVolume(db, id)) return sendText(reply, 404, 'Id not found');
-    const slot = ctx.ops.acquire();
-    try {
-      const state = buildBlockVolumeExpand(ctx, id, body.new_size);
-      const queueId = ctx.ops.start(() => execBlockVolumeExpand(ctx, state), { slot, opId: state.opId, label: 'expand-block-volume' });
-      return sendAccepted(reply, queueId, req.method);
-    } catch (e) {
-      slot.release();
-      throw e;
-    }
+    const queueId = ctx.ops.start(
+      () => {
+        const state = buildBlockVolumeExpand(ctx, id, body.new_size);
+        return { opId: state.opId, work: () => execBlockVolumeExpand(ctx, state) };
+      },
+      { throttle: true, label: 'expand-block-volume', log: req.log },
+    );
+    return sendAccepted(reply, queueId, req.method);
   });
 };

@@ -19,13 +19,14 @@ export const brickRoutes: RouteModule = (app, ctx) => {
     if (volumeBricks(ctx.db, brick.volume_id).some((b) => b.pending_op)) {
       throw new HttpError(500, `Failed to set up brick eviction: Can not evict brick ${id} from volume ${brick.volume_id}: volume has pending bricks`);
     }
-    const slot = ctx.ops.acquire();
     const queueId = ctx.ops.start(
-      async () => {
-        await evictBrick(ctx, id, body.healcheck);
-        return null;
-      },
-      { slot, label: 'evict-brick', log: req.log },
+      () => ({
+        work: async () => {
+          await evictBrick(ctx, id, body.healcheck);
+          return null;
+        },
+      }),
+      { throttle: true, label: 'evict-brick', log: req.log },
     );
     return sendAccepted(reply, queueId, req.method);
   });

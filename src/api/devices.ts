@@ -2,7 +2,7 @@ import type { RouteModule } from './server.js';
 import { decodeBody, decodeOptionalBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
 import { DEVICE_ADD, DEVICE_DELETE, STATE_CHANGE, TAG_CHANGE, applyTagChange, validateDeviceAdd, validateStateChange, validateTagChange } from '../topology/requests.js';
-import { changeDeviceState, resyncDevice, startDeviceAdd, startDeviceDelete } from '../topology/devices.js';
+import { changeDeviceState, prepareDeviceAdd, prepareDeviceDelete, resyncDevice } from '../topology/devices.js';
 import { deviceView, visibleDevice, visibleNode } from '../topology/views.js';
 import { parseTags, setDeviceTags, sortedTags } from '../store/topology.js';
 import { tx } from '../store/stmt.js';
@@ -14,8 +14,7 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
   app.post('/devices', async (req, reply) => {
     const body = decodeBody(req.rawBody, DEVICE_ADD);
     validateDeviceAdd(body);
-    const work = startDeviceAdd(ctx, body);
-    return sendAccepted(reply, ctx.ops.start(work, { label: 'add-device', log: req.log }), req.method);
+    return sendAccepted(reply, ctx.ops.start(() => prepareDeviceAdd(ctx, body), { label: 'add-device', log: req.log }), req.method);
   });
 
   app.get('/devices/:id', async (req, reply) => {
@@ -26,10 +25,8 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
   // The body is optional: heketi-cli sends {"forceforget":…} without a Content-Type.
   app.delete('/devices/:id', async (req, reply) => {
     const body = decodeOptionalBody(req.rawBody, DEVICE_DELETE);
-    const device = visibleDevice(db, (req.params as { id: string }).id);
-    if (!device) return sendText(reply, 404, 'Id not found');
-    const work = startDeviceDelete(ctx, device, body.forceforget);
-    return sendAccepted(reply, ctx.ops.start(work, { label: 'delete-device', log: req.log }), req.method);
+    const { id } = req.params as { id: string };
+    return sendAccepted(reply, ctx.ops.start(() => prepareDeviceDelete(ctx, id, body.forceforget), { label: 'delete-device', log: req.log }), req.method);
   });
 
   app.post('/devices/:id/state', async (req, reply) => {
@@ -37,8 +34,12 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
     const target = validateStateChange(body);
     const { id } = req.params as { id: string };
     if (!visibleDevice(db, id)) return sendText(reply, 404, 'Id not found');
-    const slot = target === 'failed' ? ctx.ops.acquire() : undefined;
-    const queueId = ctx.ops.start(() => changeDeviceState(ctx, id, target, body.healcheck), { slot, label: 'device-state', log: req.log });
+    // Only a removal takes an in-flight slot (Heketi throttles state=failed).
+    const queueId = ctx.ops.start(() => ({ work: () => changeDeviceState(ctx, id, target, body.healcheck) }), {
+      throttle: target === 'failed',
+      label: 'device-state',
+      log: req.log,
+    });
     return sendAccepted(reply, queueId, req.method);
   });
 
@@ -54,7 +55,7 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
   app.get('/devices/:id/resync', async (req, reply) => {
     const device = visibleDevice(db, (req.params as { id: string }).id);
     if (!device || !visibleNode(db, device.node_id)) return sendText(reply, 404, 'Id not found');
-    return sendAccepted(reply, ctx.ops.start(() => resyncDevice(ctx, device), { label: 'resync-device', log: req.log }), req.method);
+    return sendAccepted(reply, ctx.ops.start(() => ({ work: () => resyncDevice(ctx, device) }), { label: 'resync-device', log: req.log }), req.method);
   });
 
   app.post('/devices/:id/tags', async (req, reply) => {

@@ -2,7 +2,7 @@ import type { RouteModule } from './server.js';
 import { decodeBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
 import { NODE_ADD, STATE_CHANGE, TAG_CHANGE, applyTagChange, validateNodeAdd, validateStateChange, validateTagChange } from '../topology/requests.js';
-import { changeNodeState, startNodeAdd, startNodeDelete } from '../topology/nodes.js';
+import { changeNodeState, prepareNodeDelete, startNodeAdd } from '../topology/nodes.js';
 import { nodeView, visibleNode } from '../topology/views.js';
 import { nodeDevices, parseTags, setNodeTags, sortedTags } from '../store/topology.js';
 import { tx } from '../store/stmt.js';
@@ -14,8 +14,8 @@ export const nodeRoutes: RouteModule = (app, ctx) => {
   app.post('/nodes', async (req, reply) => {
     const body = decodeBody(req.rawBody, NODE_ADD);
     validateNodeAdd(body);
-    const work = await startNodeAdd(ctx, body);
-    return sendAccepted(reply, ctx.ops.start(work, { label: 'add-node', log: req.log }), req.method);
+    const prepare = await startNodeAdd(ctx, body);
+    return sendAccepted(reply, ctx.ops.start(prepare, { label: 'add-node', log: req.log }), req.method);
   });
 
   app.get('/nodes/:id', async (req, reply) => {
@@ -24,10 +24,8 @@ export const nodeRoutes: RouteModule = (app, ctx) => {
   });
 
   app.delete('/nodes/:id', async (req, reply) => {
-    const node = visibleNode(db, (req.params as { id: string }).id);
-    if (!node) return sendText(reply, 404, 'Id not found');
-    const work = startNodeDelete(ctx, node);
-    return sendAccepted(reply, ctx.ops.start(work, { label: 'delete-node', log: req.log }), req.method);
+    const { id } = req.params as { id: string };
+    return sendAccepted(reply, ctx.ops.start(() => prepareNodeDelete(ctx, id), { label: 'delete-node', log: req.log }), req.method);
   });
 
   app.post('/nodes/:id/state', async (req, reply) => {
@@ -36,8 +34,11 @@ export const nodeRoutes: RouteModule = (app, ctx) => {
     const { id } = req.params as { id: string };
     if (!visibleNode(db, id)) return sendText(reply, 404, 'Id not found');
     // Only a removal takes an in-flight slot (Heketi throttles state=failed).
-    const slot = target === 'failed' ? ctx.ops.acquire() : undefined;
-    const queueId = ctx.ops.start(() => changeNodeState(ctx, id, target, body.healcheck), { slot, label: 'node-state', log: req.log });
+    const queueId = ctx.ops.start(() => ({ work: () => changeNodeState(ctx, id, target, body.healcheck) }), {
+      throttle: target === 'failed',
+      label: 'node-state',
+      log: req.log,
+    });
     return sendAccepted(reply, queueId, req.method);
   });
 

@@ -67,10 +67,12 @@ export const operationRoutes: RouteModule = (app, ctx) => {
     }
     const only = body.operations.length > 0 ? new Set(body.operations) : undefined;
     const queueId = ctx.ops.start(
-      async () => {
-        await recoverOperations(ctx, only);
-        return null;
-      },
+      () => ({
+        work: async () => {
+          await recoverOperations(ctx, only);
+          return null;
+        },
+      }),
       { label: 'cleanup-operations', log: req.log },
     );
     return sendAccepted(reply, queueId, req.method);

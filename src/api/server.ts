@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { HttpError } from '../errors.js';
+import { HttpError, storeErrorText } from '../errors.js';
 import { authenticate, requestPath, type Issuer } from '../auth/jwt.js';
 import type { AppContext } from '../core/context.js';
 import { HEX_ID } from '../core/validation.js';
@@ -139,6 +139,13 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     if (e.code?.startsWith('FST_ERR_CTP') || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendText(reply, 422, 'request unable to be parsed');
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       return sendText(reply, e.statusCode, e.message ?? 'bad request');
+    }
+    // The store refused a write (disk full, I/O error, read-only): the request's transaction
+    // changed nothing, and the client learns why.
+    const store = storeErrorText(err);
+    if (store !== undefined) {
+      req.log.error({ err: store }, 'database error');
+      return sendText(reply, 500, store);
     }
     req.log.error({ err }, 'unhandled error');
     return sendText(reply, 500, 'Internal server error');

@@ -66,15 +66,14 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
   app.post('/volumes', async (req, reply) => {
     const body = validateVolumeCreate(decodeBody(req.rawBody, VOLUME_CREATE));
     checkVolumeCreateTargets(ctx, body);
-    const slot = ctx.ops.acquire();
-    try {
-      const state = buildVolumeCreate(ctx, body);
-      const queueId = ctx.ops.start(() => execVolumeCreate(ctx, state), { slot, opId: state.opId, label: 'create-volume', log: req.log });
-      return sendAccepted(reply, queueId, req.method);
-    } catch (e) {
-      slot.release();
-      throw e;
-    }
+    const queueId = ctx.ops.start(
+      () => {
+        const state = buildVolumeCreate(ctx, body);
+        return { opId: state.opId, work: () => execVolumeCreate(ctx, state) };
+      },
+      { throttle: true, label: 'create-volume', log: req.log },
+    );
+    return sendAccepted(reply, queueId, req.method);
   });
 
   // Brickyard's dry run: the placement a create would make, or why it cannot, reserving nothing.
@@ -113,14 +112,14 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     const { id } = req.params as { id: string };
     const v = getVolume(db, id);
     if (!v || v.pending_op) return sendText(reply, 404, 'Id not found');
-    const slot = ctx.ops.acquire();
-    try {
-      const { opId } = buildVolumeDelete(ctx, id);
-      return sendAccepted(reply, ctx.ops.start(() => execVolumeDelete(ctx, id, opId), { slot, opId, label: 'delete-volume', log: req.log }), req.method);
-    } catch (e) {
-      slot.release();
-      throw e;
-    }
+    const queueId = ctx.ops.start(
+      () => {
+        const { opId } = buildVolumeDelete(ctx, id);
+        return { opId, work: () => execVolumeDelete(ctx, id, opId) };
+      },
+      { throttle: true, label: 'delete-volume', log: req.log },
+    );
+    return sendAccepted(reply, queueId, req.method);
   });
 
   app.post('/volumes/:id/expand', async (req, reply) => {
@@ -130,15 +129,14 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     const { id } = req.params as { id: string };
     const v = getVolume(db, id);
     if (!v || v.pending_op) return sendText(reply, 404, 'Id not found');
-    const slot = ctx.ops.acquire();
-    try {
-      const state = buildVolumeExpand(ctx, id, body.expand_size);
-      const queueId = ctx.ops.start(() => execVolumeExpand(ctx, state, body.expand_size), { slot, opId: state.opId, label: 'expand-volume', log: req.log });
-      return sendAccepted(reply, queueId, req.method);
-    } catch (e) {
-      slot.release();
-      throw e;
-    }
+    const queueId = ctx.ops.start(
+      () => {
+        const state = buildVolumeExpand(ctx, id, body.expand_size);
+        return { opId: state.opId, work: () => execVolumeExpand(ctx, state, body.expand_size) };
+      },
+      { throttle: true, label: 'expand-volume', log: req.log },
+    );
+    return sendAccepted(reply, queueId, req.method);
   });
 
   app.post('/volumes/:id/clone', async (req, reply) => {
@@ -149,15 +147,14 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     if (!v || v.pending_op) return sendText(reply, 404, 'Id not found');
     if (v.block) throw new HttpError(500, `Failed clone volume ${id}: Cloning of block hosting volumes is not supported`);
     if (volumeBricks(db, id).some((b) => b.pending_op)) throw new HttpError(500, `Failed clone volume ${id}: The target exists, contains other items, or is in use.`);
-    const slot = ctx.ops.acquire();
-    try {
-      const state = buildVolumeClone(ctx, v, body.name);
-      const queueId = ctx.ops.start(() => execVolumeClone(ctx, state), { slot, opId: state.opId, label: 'clone-volume', log: req.log });
-      return sendAccepted(reply, queueId, req.method);
-    } catch (e) {
-      slot.release();
-      throw e;
-    }
+    const queueId = ctx.ops.start(
+      () => {
+        const state = buildVolumeClone(ctx, v, body.name);
+        return { opId: state.opId, work: () => execVolumeClone(ctx, state) };
+      },
+      { throttle: true, label: 'clone-volume', log: req.log },
+    );
+    return sendAccepted(reply, queueId, req.method);
   });
 
   app.post('/volumes/:id/block-restriction', async (req, reply) => {
@@ -166,13 +163,11 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
     const { id } = req.params as { id: string };
     const v = getVolume(db, id);
     if (!v || v.pending_op) return sendText(reply, 404, 'Id not found');
-    const slot = ctx.ops.acquire();
-    try {
-      const work = setRestriction(ctx, v, body.restriction as '' | 'locked');
-      return sendAccepted(reply, ctx.ops.start(work, { slot, label: 'block-restriction', log: req.log }), req.method);
-    } catch (e) {
-      slot.release();
-      throw e;
-    }
+    const queueId = ctx.ops.start(() => ({ work: setRestriction(ctx, v, body.restriction as '' | 'locked') }), {
+      throttle: true,
+      label: 'block-restriction',
+      log: req.log,
+    });
+    return sendAccepted(reply, queueId, req.method);
   });
 };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config.js';
+import { StartError } from '../errors.js';
 import { isOfflineDbCommand, runDbCommand } from './db.js';
 import { runCli, USAGE as CLIENT_USAGE } from './run.js';
 
@@ -88,7 +89,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  if (e instanceof ConfigError) {
+  if (e instanceof ConfigError || e instanceof StartError) {
     process.stderr.write(`ERROR: ${e.message}\n`);
     process.exit(1);
   }

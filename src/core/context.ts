@@ -1,4 +1,6 @@
-import type { AdminState, Config, LogLevel } from '../config.js';
+import { ConfigError, type AdminState, type Config, type LogLevel } from '../config.js';
+import { errorText } from '../errors.js';
+import { checkCommandConfig } from '../gluster/planner.js';
 import { openDatabase, type DB } from '../store/db.js';
 import type { CommandRunner } from '../gluster/executor.js';
 import { NodeOps } from '../gluster/nodeops.js';
@@ -34,7 +36,9 @@ export function createRunner(config: Config): CommandRunner {
   const g = config.glusterfs;
   switch (g.executor) {
     case 'mock':
-      return new MockRunner({ stateFile: `${g.dbPath}.mock-nodes.json`, deviceSizeGb: g.mock.deviceSizeGb, delayMs: g.mock.delayMs });
+      // No in-memory command log (up to 100,000 entries, tens of MB): only tests read it, from
+      // runners they make themselves; a served mock's commands are in the log file by its state.
+      return new MockRunner({ stateFile: `${g.dbPath}.mock-nodes.json`, deviceSizeGb: g.mock.deviceSizeGb, delayMs: g.mock.delayMs, commandLogLimit: 0 });
     case 'ssh':
       return new SshRunner(g.sshexec);
     case 'kubernetes':
@@ -53,6 +57,12 @@ export interface ContextOptions {
 
 /** Opens the store and picks the executor; recovery and front ends are wired by the caller. */
 export function createContext(config: Config, opts: ContextOptions = {}): AppContext {
+  try {
+    checkCommandConfig(config.glusterfs.commands);
+  } catch (e) {
+    // As docs/configuration.md promises: a value that cannot work stops the start.
+    throw new ConfigError(`node command configuration (glusterfs.sshexec / glusterfs.kubeexec, HEKETI_* variables): ${errorText(e)}`);
+  }
   const db = opts.db ?? openDatabase(config.glusterfs.dbPath);
   const runner = opts.runner ?? createRunner(config);
   const log = opts.log ?? silentLogger();
@@ -73,6 +83,7 @@ export function createContext(config: Config, opts: ContextOptions = {}): AppCon
 /** Waits for background operations, then closes the executor and the store. */
 export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.ops.idle();
+  ctx.ops.close();
   await ctx.runner.close();
   ctx.db.close();
 }

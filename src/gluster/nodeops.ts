@@ -68,6 +68,7 @@ import {
   planVolumeCreate,
   planVolumeDestroy,
   planVolumeInfo,
+  planVolumeOptions,
   PV_BY_ID_PREFIX,
   thinPoolName,
   vgName,
@@ -510,6 +511,13 @@ export class NodeOps {
       } catch (e) {
         if (/does not exist/.test(errMsg(e))) return;
         last = e;
+        // Whatever the delete said, a volume that gluster does not list is gone: an undo must not
+        // wait forever on a delete that cannot work because there is nothing to delete.
+        const listed = await this.volumeInfo(host).then(
+          (vols) => vols.some((v) => v.name === name),
+          () => true,
+        );
+        if (!listed) return;
       }
     }
     throw wrap(`Unable to delete volume ${name}: ${errMsg(last)}`, last);
@@ -612,12 +620,19 @@ export class NodeOps {
     return r;
   }
 
-  async cloneVolume(manageHost: string, sourceName: string, cloneName: string): Promise<CloneResult> {
+  /**
+   * Snapshot, activate, clone, tag, start. The temporary snapshot `snap` is always removed again;
+   * a clone that fails after gluster made it is left to the caller's undo, which also removes its
+   * LVs (gluster's volume delete does not). With `cloneId` the clone's `user.heketi.id` is set to
+   * it (Heketi left the source's id there, which made a clone indistinguishable from a volume
+   * whose tag is wrong once its snapshot bricks had been replaced).
+   */
+  async cloneVolume(manageHost: string, sourceName: string, cloneName: string, snap = `tmpsnap_${newId()}`, cloneId?: string): Promise<CloneResult> {
     const host = validateHostname(manageHost);
     validateVolumeName(sourceName);
     validateVolumeName(cloneName);
+    validateVolumeName(snap);
     await this.volumeInfo(host, sourceName);
-    const snap = `tmpsnap_${newId()}`;
     await this.xmlStep(host, planSnapshotCreate(this.cfg, snap, sourceName), {
       unable: `Unable to create snapshot of volume ${sourceName}`,
       parse: `Unable to parse output of creating snapshot of volume ${sourceName}`,
@@ -635,16 +650,12 @@ export class NodeOps {
           parse: `Unable to parse output from clone snapshot ${snap}`,
           failed: `Failed to clone snapshot ${snap} to volume ${cloneName}`,
         });
-        try {
-          await this.xmlStep(host, planCloneStart(this.cfg, cloneName), {
-            unable: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
-            parse: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
-            failed: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
-          });
-        } catch (e) {
-          await this.volumeDestroy([host], cloneName).catch(() => undefined);
-          throw e;
-        }
+        if (cloneId !== undefined) await this.run(host, planVolumeOptions(this.cfg, cloneName, [], cloneId));
+        await this.xmlStep(host, planCloneStart(this.cfg, cloneName), {
+          unable: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
+          parse: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
+          failed: `Unable to start volume ${cloneName}, clone of snapshot ${snap}`,
+        });
         const info = await this.volumeInfo(host, cloneName);
         for (const b of info.bricks) validateHostPath(b);
         return { id: info.id, name: cloneName, lvName: `${info.id.replace(/-/g, '')}_0`, bricks: info.bricks };
@@ -654,6 +665,19 @@ export class NodeOps {
       }
     } finally {
       await this.run(host, planSnapshotDelete(this.cfg, snap)).catch(() => undefined);
+    }
+  }
+
+  /** Deactivates (errors ignored: it may be inactive) and deletes a snapshot; one that does not exist counts as deleted. */
+  async snapshotDestroy(manageHost: string, snap: string): Promise<void> {
+    validateVolumeName(snap);
+    await this.run(manageHost, planSnapshotDeactivate(this.cfg, snap)).catch(() => undefined);
+    try {
+      await this.run(manageHost, planSnapshotDelete(this.cfg, snap));
+    } catch (e) {
+      const res = e instanceof CommandError ? e.result : undefined;
+      if (/does not exist/.test(`${errMsg(e)} ${res?.stdout ?? ''}`)) return;
+      throw wrap(`Unable to delete snapshot ${snap}: ${errMsg(e)}`, e);
     }
   }
 

@@ -512,3 +512,20 @@ export function planBlockModifySize(hostingVolume: string, name: string, newSize
 export function planBlockInfo(hostingVolume: string, name: string): NodeCommand[] {
   return [cmd(['gluster-block', 'info', blockTarget(hostingVolume, name), '--json'], TIMEOUT.glusterBlock)];
 }
+
+// ---------------------------------------------------------------------------------- configuration
+
+/**
+ * Plans, with sample operands, every command that reads the node-command configuration: a value
+ * the planner refuses (fstab path, mount options, LVM sizes, lvm_wrapper, gluster_cli_timeout, …)
+ * would make every such command fail, so it is found once, at start. Throws the planner's error.
+ */
+export function checkCommandConfig(cfg: NodeCommandConfig): void {
+  const id = '0'.repeat(32);
+  const brick = { id, deviceId: id, size: 1048576, tpSize: 1048576, poolMetadataSize: 8192, gid: 0, path: brickPath(id, id) };
+  planPeerProbe(cfg, '127.0.0.1');
+  planDeviceSetup(cfg, { deviceId: id, device: '/dev/sdb', wipe: false });
+  for (const arbiter of [false, true]) planBrickCreate(cfg, { ...brick, arbiter });
+  planFstabRemove(cfg, id);
+  planExamine(cfg);
+}

@@ -90,6 +90,11 @@ export function stripMuxNoise(stderr: string): string {
 }
 
 
+/** ssh's messages do not always say which node they are about (`Host key verification failed.`). */
+function withHost(host: string, text: string): string {
+  return text.includes(host) ? text : `ssh to ${host}: ${text}`;
+}
+
 function quoteKnownHostsPath(p: string): string {
   return /\s/.test(p) ? `"${p}"` : p;
 }
@@ -153,16 +158,29 @@ export class SshRunner implements CommandRunner {
   }
 
   /** The full ssh argv (without the binary) for one remote line. Exposed for tests and logs. */
-  sshArgs(host: string, line: string): string[] {
+  sshArgs(host: string, line: string, fresh = false): string[] {
     const args = [...this.targetArgs(), '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${this.cfg.connectTimeoutSec}`];
     // ssh keeps the first value it sees for an option: the operator's options beat our defaults.
     for (const o of this.cfg.options) {
       if (o !== '-o') args.push('-o', o);
     }
     args.push(...this.hostKeyOptions, '-o', 'LogLevel=ERROR', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3');
-    if (this.multiplex) args.push(...this.controlArgs(this.ensureControlDir(), true));
+    // `fresh`: a connection of its own, never through the multiplexing master.
+    if (fresh) args.push('-o', 'ControlPath=none');
+    else if (this.multiplex) args.push(...this.controlArgs(this.ensureControlDir(), true));
     args.push('--', host, line);
     return args;
+  }
+
+  /**
+   * Connects afresh (no multiplexing) and runs `true`: undefined when the node answers, else
+   * ssh's own message about why it does not.
+   */
+  private async connectionProblem(host: string): Promise<string | undefined> {
+    const r = await execa(this.bin, this.sshArgs(host, 'true', true), { reject: false, stdin: 'ignore', timeout: (this.cfg.connectTimeoutSec + 5) * 1000 });
+    if (r.exitCode === 0) return undefined;
+    const text = typeof r.stderr === 'string' ? stripMuxNoise(r.stderr).trim() : '';
+    return text !== '' ? text : r.timedOut ? 'the connection timed out' : `ssh exited with status ${r.exitCode ?? r.signal ?? 'unknown'} without a message`;
   }
 
   private targetArgs(): string[] {
@@ -240,7 +258,13 @@ export class SshRunner implements CommandRunner {
         continue;
       }
       if (isUnreachable(r.exitCode, result.stderr)) {
-        throw new CommandError(failureText(result), host, cmd.argv, result, true);
+        throw new CommandError(withHost(host, failureText(result)), host, cmd.argv, result, true);
+      }
+      if (r.exitCode === 255 && result.stderr.trim() === '') {
+        // Silent 255: a connection lost mid-command (ssh reports that below LogLevel=ERROR, or only
+        // through a dead master's chatter) or the remote command's own status. A fresh connection tells.
+        const lost = await this.connectionProblem(host);
+        if (lost !== undefined) throw new CommandError(`ssh to ${host} failed (exit 255): ${lost}`, host, cmd.argv, result, true);
       }
       results.push(result);
       if (!cmd.allowFailure) throw new CommandError(failureText(result), host, cmd.argv, result);

@@ -1,4 +1,5 @@
 import type { DB } from '../store/db.js';
+import { settleOperationEntries, type QueueOutcome } from '../store/queue.js';
 import { stmt } from '../store/stmt.js';
 
 /** Heketi's change kinds inside a pending operation (numbers as in its DB dump). */
@@ -88,7 +89,7 @@ function fromRaw(r: RawRow): OperationRow {
 
 /**
  * The journal: an operation is recorded with its intent before it touches a node, each step is
- * recorded when it completes, and the row is deleted when the operation is finished or undone.
+ * recorded when it completes, and the row is deleted (endOperation) when the operation is finished or undone.
  */
 export function insertOperation(db: DB, op: { id: string; type: string; actions: Action[]; intent: Record<string, unknown> }): void {
   stmt(db, `INSERT INTO operations (id, type, status, timestamp, actions, intent) VALUES (?, ?, '', ?, ?, ?)`).run(
@@ -116,12 +117,27 @@ export function setOperationStatus(db: DB, id: string, status: '' | 'stale' | 'f
   stmt(db, 'UPDATE operations SET status = ? WHERE id = ?').run(status, id);
 }
 
-export function deleteOperation(db: DB, id: string): void {
+/**
+ * The operation is over: its row goes and its queue entry gets the answer, in the caller's
+ * transaction — so a crash or a failed write can never separate what was done from what the
+ * client is told.
+ */
+export function endOperation(db: DB, id: string, outcome: QueueOutcome): void {
   stmt(db, 'DELETE FROM operations WHERE id = ?').run(id);
+  settleOperationEntries(db, id, outcome);
 }
 
 export function getOperation(db: DB, id: string): OperationRow | undefined {
   const r = stmt(db, 'SELECT * FROM operations WHERE id = ?').get(id) as RawRow | undefined;
+  return r && fromRaw(r);
+}
+
+/** An operation whose change list names the object `id` (a cluster, node, device, volume or brick). */
+export function operationOn(db: DB, id: string): OperationRow | undefined {
+  const r = stmt(
+    db,
+    `SELECT o.* FROM operations o WHERE EXISTS (SELECT 1 FROM json_each(o.actions) a WHERE json_extract(a.value, '$.id') = ?) ORDER BY o.id LIMIT 1`,
+  ).get(id) as RawRow | undefined;
   return r && fromRaw(r);
 }
 

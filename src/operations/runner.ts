@@ -1,7 +1,9 @@
 import type { DB } from '../store/db.js';
 import { HttpError, errorText } from '../errors.js';
 import { newId } from '../ids.js';
-import { failQueueEntry, finishQueueEntry, insertQueueEntry } from '../store/queue.js';
+import { insertQueueEntry, settleQueueEntry, type QueueOutcome } from '../store/queue.js';
+import { tx } from '../store/stmt.js';
+import { getOperation, setOperationStatus } from './journal.js';
 import type { Logger } from '../util/log.js';
 
 export const SERVER_BUSY = 'Server busy. Retry operation later.';
@@ -14,6 +16,15 @@ export interface Slot {
 /** Result of background work: the 303 Location, or null for 204. */
 export type WorkResult = string | null;
 
+/** What a request's synchronous half hands to the runner: the background work, and the journal entry it runs under. */
+export interface Prepared {
+  opId?: string;
+  work: () => Promise<WorkResult>;
+}
+
+/** How often answers that could not be written (the database refused the write) are tried again. */
+const ANSWER_RETRY_MS = 1000;
+
 /**
  * Runs the background half of asynchronous requests. Each request gets a queue entry in SQLite
  * (so a restart does not lose it); the work's outcome is written there. An exception fails that
@@ -22,8 +33,14 @@ export type WorkResult = string | null;
 export class OperationRunner {
   private inflight = 0;
   private readonly running = new Set<Promise<void>>();
-  /** Operation ids currently executing in this process (Heketi's in-flight list). */
+  /**
+   * Journal entries whose code runs in this process now (Heketi's in-flight list). Any other row
+   * of the journal is nobody's: recovery and the cleaner take it.
+   */
   readonly activeOps = new Set<string>();
+  /** Queue answers the database refused (e.g. disk full), retried until written. */
+  private readonly unanswered = new Map<string, QueueOutcome>();
+  private retryTimer: NodeJS.Timeout | undefined;
   /** Metrics hook: duration of an operation (phase `total`) or of one of its phases. */
   onOperationDone?: (type: string, phase: string, seconds: number, outcome: 'ok' | 'error') => void;
 
@@ -57,40 +74,100 @@ export class OperationRunner {
   }
 
   /**
-   * Records a pending queue entry and starts `work` on the next tick. The slot (if any) is
-   * released when the work ends. Returns the queue id for the 202's Location.
+   * Runs `prepare` (the request's synchronous half: checks, reservations, journal entry) in one
+   * transaction with the request's queue entry, so either both are written or neither is; then
+   * starts its work on the next tick. `throttle` takes an in-flight slot first (429 when none is
+   * free), released when the work ends. Returns the queue id for the 202's Location.
    */
-  start(work: () => Promise<WorkResult>, opts: { slot?: Slot; opId?: string; label?: string; log?: Logger } = {}): string {
+  start(prepare: () => Prepared, opts: { throttle?: boolean; label?: string; log?: Logger } = {}): string {
+    const slot = opts.throttle ? this.acquire() : undefined;
     const queueId = newId();
-    insertQueueEntry(this.db, queueId, opts.opId ?? null);
-    if (opts.opId) this.activeOps.add(opts.opId);
+    let prepared: Prepared;
+    try {
+      prepared = tx(this.db, () => {
+        const p = prepare();
+        insertQueueEntry(this.db, queueId, p.opId ?? null);
+        return p;
+      });
+    } catch (e) {
+      slot?.release();
+      throw e;
+    }
+    const { opId, work } = prepared;
+    if (opId) this.activeOps.add(opId);
+    const log = opts.log ?? this.log;
     const task = (async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const started = performance.now();
       let outcome: 'ok' | 'error' = 'ok';
       try {
         const location = await work();
-        finishQueueEntry(this.db, queueId, location);
-        (opts.log ?? this.log).info({ queueId, op: opts.label, location }, 'operation finished');
+        this.answer(queueId, { location });
+        log.info({ queueId, op: opts.label, location }, 'operation finished');
       } catch (e) {
         outcome = 'error';
-        const message = errorText(e);
         // The request's logger, so the failure line carries the request id that started it.
-        (opts.log ?? this.log).warn({ err: errorText(e), queueId, op: opts.label }, 'operation failed');
-        try {
-          failQueueEntry(this.db, queueId, message);
-        } catch (dbErr) {
-          this.log.error({ err: dbErr, queueId }, 'could not record operation failure');
-        }
+        log.warn({ err: errorText(e), queueId, op: opts.label }, 'operation failed');
+        this.answer(queueId, { error: errorText(e) });
       } finally {
         this.onOperationDone?.(opts.label ?? 'operation', 'total', (performance.now() - started) / 1000, outcome);
-        opts.slot?.release();
-        if (opts.opId) this.activeOps.delete(opts.opId);
+        slot?.release();
+        if (opId) this.release(opId);
       }
     })();
     this.running.add(task);
     void task.finally(() => this.running.delete(task));
     return queueId;
+  }
+
+  /**
+   * Runs `fn`, which owns journal entry `opId` (written just before, in the same tick), so that
+   * recovery leaves the entry alone while `fn` runs — and takes it once `fn` has ended without
+   * removing it.
+   */
+  async track<T>(opId: string, fn: () => Promise<T>): Promise<T> {
+    this.activeOps.add(opId);
+    try {
+      return await fn();
+    } finally {
+      this.release(opId);
+    }
+  }
+
+  /** Work has ended: a journal row it left (its undo or its last write failed) is the cleaner's now. */
+  private release(opId: string): void {
+    this.activeOps.delete(opId);
+    try {
+      if (getOperation(this.db, opId)?.status === '') setOperationStatus(this.db, opId, 'failed');
+    } catch (e) {
+      // Unwritable: the row stays '' but is no longer active, which the cleaner takes all the same.
+      this.log.error({ err: errorText(e), op: opId }, 'could not mark an unfinished operation failed');
+    }
+  }
+
+  /** Writes a queue answer (unless the operation's own last transaction already did); retried while the database refuses it. */
+  private answer(queueId: string, outcome: QueueOutcome): void {
+    try {
+      settleQueueEntry(this.db, queueId, outcome);
+    } catch (e) {
+      this.log.error({ err: errorText(e), queueId }, 'could not record the outcome of an operation; retrying');
+      this.unanswered.set(queueId, outcome);
+      this.retryTimer ??= setInterval(() => this.flushAnswers(), ANSWER_RETRY_MS).unref();
+    }
+  }
+
+  /** Writes the answers the database refused before; called by the timer and before the cleaner answers entries itself. */
+  flushAnswers(): void {
+    for (const [queueId, outcome] of this.unanswered) {
+      try {
+        settleQueueEntry(this.db, queueId, outcome);
+        this.unanswered.delete(queueId);
+      } catch {
+        return; // still refused: next round
+      }
+    }
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   /** Records the duration of one phase of an operation (allocate, bricks, gluster, ...). */
@@ -101,5 +178,11 @@ export class OperationRunner {
   /** Resolves when no background work is running (tests, graceful shutdown). */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /** Stops retrying unwritten answers (before the database closes); a restart answers those entries. */
+  close(): void {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
   }
 }

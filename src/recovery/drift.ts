@@ -304,7 +304,8 @@ function analyze(db: DbView, exams: NodeExamination[]): Analysis {
         item('volume-bricks-mismatch', node.id, `volume ${v.id} (${v.name}): gluster has bricks [${g.bricks.join(' ')}], the database [${expected.join(' ')}]`);
       }
       const tag = g.options['user.heketi.id'];
-      const clone = db.bricks.some((b) => b.volume_id === v.id && b.lv_name !== ''); // clones keep their source's tag
+      // Brickyard tags a clone with its own id; clones Heketi made keep their source's tag.
+      const clone = db.bricks.some((b) => b.volume_id === v.id && b.lv_name !== '');
       if (tag !== undefined && tag !== v.id && !clone) item('volume-id-mismatch', node.id, `volume ${v.name}: gluster's user.heketi.id is ${tag}, the database id is ${v.id}`);
       if (g.status !== 'Started') item('volume-not-started', node.id, `volume ${v.id} (${v.name}) is ${g.status} in gluster`);
     }

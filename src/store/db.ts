@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StartError, errorText } from '../errors.js';
 
 export type DB = Database.Database;
 
@@ -22,16 +23,35 @@ export function migrationsDir(): string {
 
 /**
  * Opens (creating if needed) the SQLite database with WAL, foreign keys and a busy timeout, and
- * applies every numbered migration not yet recorded, each inside one transaction.
+ * applies every numbered migration not yet recorded, each inside one transaction. A database that
+ * cannot be opened or written stops the start with its path and the cause.
  */
 export function openDatabase(path: string): DB {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
-  migrate(db);
-  return db;
+  let db: DB | undefined;
+  try {
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+    return db;
+  } catch (e) {
+    db?.close();
+    const dir = dirname(resolve(path));
+    // SQLite says only "unable to open database file"; the directory says why.
+    let cause = errorText(e);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch (de) {
+      cause = `the directory ${dir} is not writable (${errorText(de)}); ${cause}`;
+    }
+    throw new StartError(
+      `cannot use the database ${resolve(path)}: ${cause}. SQLite writes the file and, next to it, its -wal and -shm files: ` +
+        `the directory must be writable and have free space.`,
+      { cause: e },
+    );
+  }
 }
 
 export function migrate(db: DB): string[] {

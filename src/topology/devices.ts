@@ -14,8 +14,9 @@ import {
   setDeviceStorage,
   type DeviceRow,
 } from '../store/topology.js';
-import { CHANGE, deleteOperation, insertOperation, recordStep } from '../operations/journal.js';
-import type { WorkResult } from '../operations/runner.js';
+import { CHANGE, endOperation, insertOperation, operationOn, recordStep } from '../operations/journal.js';
+import type { Prepared, WorkResult } from '../operations/runner.js';
+import { errorText } from '../errors.js';
 import type { TargetState } from './requests.js';
 import { visibleDevice, visibleNode } from './views.js';
 
@@ -28,9 +29,9 @@ export interface DeviceAddRequest {
 
 /**
  * Device add: a hidden device row is recorded (with a journal entry) before the node is touched,
- * so an interrupted add is found and undone at the next start.
+ * so an interrupted add is found and undone at the next start. Runs inside the runner's transaction.
  */
-export function startDeviceAdd(ctx: AppContext, req: DeviceAddRequest): () => Promise<WorkResult> {
+export function prepareDeviceAdd(ctx: AppContext, req: DeviceAddRequest): Prepared {
   const { db } = ctx;
   const deviceId = newId();
   const opId = newId();
@@ -46,7 +47,7 @@ export function startDeviceAdd(ctx: AppContext, req: DeviceAddRequest): () => Pr
     });
     return n;
   });
-  return async () => {
+  const work = async () => {
     try {
       recordStep(db, opId, 'setup');
       const known = knownPvUuids(db, deviceId);
@@ -60,28 +61,41 @@ export function startDeviceAdd(ctx: AppContext, req: DeviceAddRequest): () => Pr
       });
       tx(db, () => {
         completeDeviceAdd(db, deviceId, info);
-        deleteOperation(db, opId);
+        endOperation(db, opId, { location: null });
       });
       return null;
     } catch (e) {
       tx(db, () => {
         deleteDevice(db, deviceId);
-        deleteOperation(db, opId);
+        endOperation(db, opId, { error: errorText(e) });
       });
       throw e;
     }
   };
+  return { opId, work };
 }
 
-/** Device delete: only a failed device without bricks; removes the VG/PV on the node first. */
-export function startDeviceDelete(ctx: AppContext, device: DeviceRow, forceForget: boolean): () => Promise<WorkResult> {
+/** 409 when a journalled operation is changing the object (e.g. a second delete of a device being deleted). */
+export function throwIfBusy(ctx: AppContext, kind: string, id: string): void {
+  const op = operationOn(ctx.db, id);
+  if (op) throw conflict(`${kind} ${id} is in use by operation ${op.id} (${op.type}); retry when it has finished`);
+}
+
+/**
+ * Device delete: only a failed device without bricks, and not while another operation changes it;
+ * removes the VG/PV on the node first. Runs inside the runner's transaction.
+ */
+export function prepareDeviceDelete(ctx: AppContext, deviceId: string, forceForget: boolean): Prepared {
   const { db } = ctx;
+  const device = visibleDevice(db, deviceId);
+  if (!device) throw notFound();
   if (device.state !== 'failed') throw badRequest(`device: ${device.id} is not in failed state`);
   if (deviceBrickCount(db, device.id) > 0) throw conflict(`Unable to delete device [${device.id}] because it contains bricks`);
+  throwIfBusy(ctx, 'Device', device.id);
   const opId = newId();
   insertOperation(db, { id: opId, type: 'delete-device', actions: [{ change: CHANGE.DeleteDevice, id: device.id }], intent: { deviceId: device.id } });
   const node = getNode(db, device.node_id)!;
-  return async () => {
+  const work = async () => {
     try {
       await ctx.nodeOps.deviceTeardown({
         manageHost: node.manage_hostname,
@@ -92,16 +106,17 @@ export function startDeviceDelete(ctx: AppContext, device: DeviceRow, forceForge
         force: forceForget,
       });
     } catch (e) {
-      deleteOperation(db, opId);
+      tx(db, () => endOperation(db, opId, { error: errorText(e) }));
       throw e;
     }
     tx(db, () => {
       if (deviceBrickCount(db, device.id) > 0) throw conflict(`Unable to delete device [${device.id}] because it contains bricks`);
       deleteDevice(db, device.id);
-      deleteOperation(db, opId);
+      endOperation(db, opId, { location: null });
     });
     return null;
   };
+  return { opId, work };
 }
 
 function devicePendingUse(ctx: AppContext, deviceId: string): boolean {
@@ -126,20 +141,21 @@ export async function removeDevice(ctx: AppContext, deviceId: string, healcheck:
     if (!ctx.evictBrick) throw new HttpError(500, 'No Replacement was found for resource requested to be removed');
     const opId = newId();
     insertOperation(db, { id: opId, type: 'remove-device', actions: [{ change: CHANGE.RemoveDevice, id: deviceId }], intent: { deviceId } });
-    try {
-      for (const b of bricks) {
-        await ctx.evictBrick(b.id, healcheck);
-        recordStep(db, opId, `evicted:${b.id}`);
+    const evict = ctx.evictBrick;
+    await ctx.ops.track(opId, async () => {
+      try {
+        for (const b of bricks) {
+          await evict(b.id, healcheck);
+          recordStep(db, opId, `evicted:${b.id}`);
+        }
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        const err = /No Replacement was found/.test(msg) ? new HttpError(500, `Unable to delete device [${device.id}] as no device was found to replace it: ${msg}`) : e;
+        tx(db, () => endOperation(db, opId, { error: errorText(err) }));
+        throw err;
       }
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      if (/No Replacement was found/.test(msg)) {
-        throw new HttpError(500, `Unable to delete device [${device.id}] as no device was found to replace it: ${msg}`);
-      }
-      throw e;
-    } finally {
-      deleteOperation(db, opId);
-    }
+      tx(db, () => endOperation(db, opId, { location: null }));
+    });
   }
   setDeviceState(db, deviceId, 'failed');
 }

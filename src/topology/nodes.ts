@@ -15,10 +15,11 @@ import {
   type NodeRow,
 } from '../store/topology.js';
 import { CommandError } from '../gluster/executor.js';
-import { CHANGE, deleteOperation, insertOperation, recordStep } from '../operations/journal.js';
-import type { WorkResult } from '../operations/runner.js';
+import { CHANGE, endOperation, insertOperation, recordStep } from '../operations/journal.js';
+import type { Prepared, WorkResult } from '../operations/runner.js';
+import { errorText } from '../errors.js';
 import type { TargetState } from './requests.js';
-import { removeDevice } from './devices.js';
+import { removeDevice, throwIfBusy } from './devices.js';
 import { visibleNode } from './views.js';
 
 export interface NodeAddRequest {
@@ -36,21 +37,43 @@ function hostnameConflict(db: AppContext['db'], manage: string, storage: string)
   return conflict(`Hostname ${h} already used by node with id ${taken.id}\n`);
 }
 
+/** The cluster and hostname checks of a node add (read-only). */
+function checkNodeAdd(db: AppContext['db'], req: NodeAddRequest): NodeRow[] {
+  if (!getCluster(db, req.cluster)) throw notFound('Cluster id does not exist');
+  const clash = hostnameConflict(db, req.hostnames.manage[0]!, req.hostnames.storage[0]!);
+  if (clash) throw clash;
+  return clusterNodes(db, req.cluster);
+}
+
 /**
- * Node add, synchronous half: registers the hostnames (a pending node row, invisible until the
- * probe succeeds), then checks glusterd as Heketi does. Returns the background half.
+ * Node add, synchronous half: checks the cluster and the hostnames, then glusterd as Heketi does.
+ * Returns the preparation for the runner, which registers the hostnames (a pending node row,
+ * invisible until the probe succeeds) with the journal entry and the queue entry at once.
  */
-export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promise<() => Promise<WorkResult>> {
+export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promise<() => Prepared> {
   const { db } = ctx;
   const manage = req.hostnames.manage[0]!;
   const storage = req.hostnames.storage[0]!;
-  const nodeId = newId();
-  const opId = newId();
-  const existing = tx(db, () => {
-    if (!getCluster(db, req.cluster)) throw notFound('Cluster id does not exist');
-    const clash = hostnameConflict(db, manage, storage);
-    if (clash) throw clash;
-    const peers = clusterNodes(db, req.cluster);
+  const existing = checkNodeAdd(db, req);
+  // The probe peer: the first online node (cluster order) that answers; one that cannot be
+  // reached or checked is skipped, never a failure for the whole cluster.
+  const online = existing.filter((n) => n.state === 'online');
+  const firstAnswering = async (from: number): Promise<number> => {
+    for (let i = from; i < online.length; i++) if (await ctx.nodeOps.glusterdRunning(online[i]!.manage_hostname)) return i;
+    return -1;
+  };
+  let peerAt = -1;
+  if (existing.length > 0) {
+    peerAt = await firstAnswering(0);
+    if (peerAt < 0) throw badRequest('None of the nodes in cluster has glusterd running');
+  } else if (!(await ctx.nodeOps.glusterdRunning(manage))) {
+    throw badRequest("New Node doesn't have glusterd running");
+  }
+  return () => {
+    // Checked again: another request may have taken a hostname while glusterd was asked.
+    checkNodeAdd(db, req);
+    const nodeId = newId();
+    const opId = newId();
     insertNode(db, {
       id: nodeId,
       cluster_id: req.cluster,
@@ -61,65 +84,48 @@ export async function startNodeAdd(ctx: AppContext, req: NodeAddRequest): Promis
       pending_op: opId,
     });
     insertOperation(db, { id: opId, type: 'add-node', actions: [{ change: CHANGE.AddNode, id: nodeId }], intent: { nodeId, storage } });
-    return peers;
-  });
-  const undo = () =>
-    tx(db, () => {
-      deleteNode(db, nodeId);
-      deleteOperation(db, opId);
-    });
-  // The probe peer: the first online node (cluster order) that answers; one that cannot be
-  // reached or checked is skipped, never a failure for the whole cluster.
-  const online = existing.filter((n) => n.state === 'online');
-  const firstAnswering = async (from: number): Promise<number> => {
-    for (let i = from; i < online.length; i++) if (await ctx.nodeOps.glusterdRunning(online[i]!.manage_hostname)) return i;
-    return -1;
-  };
-  let peerAt = -1;
-  try {
-    if (existing.length > 0) {
-      peerAt = await firstAnswering(0);
-      if (peerAt < 0) throw badRequest('None of the nodes in cluster has glusterd running');
-    } else if (!(await ctx.nodeOps.glusterdRunning(manage))) {
-      throw badRequest("New Node doesn't have glusterd running");
-    }
-  } catch (e) {
-    undo();
-    throw e;
-  }
-  return async () => {
-    try {
-      if (peerAt >= 0) recordStep(db, opId, 'probe');
-      while (peerAt >= 0) {
-        try {
-          await ctx.nodeOps.peerProbe(online[peerAt]!.manage_hostname, storage);
-          break;
-        } catch (e) {
-          // The peer went away between the check and the probe: the next one that answers probes.
-          if (!(e instanceof CommandError && e.unreachable)) throw e;
-          peerAt = await firstAnswering(peerAt + 1);
-          if (peerAt < 0) throw e;
+    const work = async () => {
+      try {
+        if (peerAt >= 0) recordStep(db, opId, 'probe');
+        while (peerAt >= 0) {
+          try {
+            await ctx.nodeOps.peerProbe(online[peerAt]!.manage_hostname, storage);
+            break;
+          } catch (e) {
+            // The peer went away between the check and the probe: the next one that answers probes.
+            if (!(e instanceof CommandError && e.unreachable)) throw e;
+            peerAt = await firstAnswering(peerAt + 1);
+            if (peerAt < 0) throw e;
+          }
         }
+      } catch (e) {
+        tx(db, () => {
+          deleteNode(db, nodeId);
+          endOperation(db, opId, { error: errorText(e) });
+        });
+        throw e;
       }
-    } catch (e) {
-      undo();
-      throw e;
-    }
-    tx(db, () => {
-      clearNodePending(db, nodeId);
-      deleteOperation(db, opId);
-    });
-    return `/nodes/${nodeId}`;
+      const location = `/nodes/${nodeId}`;
+      tx(db, () => {
+        clearNodePending(db, nodeId);
+        endOperation(db, opId, { location });
+      });
+      return location;
+    };
+    return { opId, work };
   };
 }
 
-/** Node delete: requires no devices; peer detach errors are ignored as in Heketi. */
-export function startNodeDelete(ctx: AppContext, node: NodeRow): () => Promise<WorkResult> {
+/** Node delete: requires no devices; peer detach errors are ignored as in Heketi. Runs inside the runner's transaction. */
+export function prepareNodeDelete(ctx: AppContext, nodeId: string): Prepared {
   const { db } = ctx;
+  const node = visibleNode(db, nodeId);
+  if (!node) throw notFound();
   if (nodeDeviceCount(db, node.id) > 0) throw conflict(`Unable to delete node [${node.id}] because it contains devices`);
+  throwIfBusy(ctx, 'Node', node.id);
   const opId = newId();
   insertOperation(db, { id: opId, type: 'delete-node', actions: [{ change: CHANGE.DeleteNode, id: node.id }], intent: { nodeId: node.id } });
-  return async () => {
+  const work = async () => {
     const other = clusterNodes(db, node.cluster_id).find((n) => n.id !== node.id);
     if (other) {
       try {
@@ -131,10 +137,11 @@ export function startNodeDelete(ctx: AppContext, node: NodeRow): () => Promise<W
     tx(db, () => {
       if (nodeDeviceCount(db, node.id) > 0) throw conflict(`Unable to delete node [${node.id}] because it contains devices`);
       deleteNode(db, node.id);
-      deleteOperation(db, opId);
+      endOperation(db, opId, { location: null });
     });
     return null;
   };
+  return { opId, work };
 }
 
 /** State transitions of heketi-behaviour.md §7, evaluated in the background as Heketi does. */

@@ -2,6 +2,7 @@ import type { AppContext } from '../core/context.js';
 import { registerRecovery } from '../recovery/interrupted.js';
 import { planPvRemove } from '../gluster/planner.js';
 import { tx } from '../store/stmt.js';
+import { INTERRUPTED } from '../store/queue.js';
 import { clusterNodes, deleteDevice, deleteNode, deviceBrickCount, getDevice, getNode, nodeDeviceCount } from '../store/topology.js';
 
 /** Recovery of interrupted topology operations (see recovery/interrupted.ts). */
@@ -38,6 +39,7 @@ registerRecovery('add-node', async (ctx: AppContext, op) => {
   tx(ctx.db, () => {
     if (node?.pending_op === op.id) deleteNode(ctx.db, nodeId);
   });
+  return { error: INTERRUPTED };
 });
 
 registerRecovery('add-device', async (ctx, op) => {
@@ -51,22 +53,26 @@ registerRecovery('add-device', async (ctx, op) => {
   tx(ctx.db, () => {
     if (getDevice(ctx.db, deviceId)?.pending_op === op.id) deleteDevice(ctx.db, deviceId);
   });
+  return { error: INTERRUPTED };
 });
 
 // Deletes are rolled forward: the request was accepted, so finish it.
 registerRecovery('delete-node', async (ctx, op) => {
   const { nodeId } = op.intent as { nodeId: string };
   const node = getNode(ctx.db, nodeId);
-  if (!node || nodeDeviceCount(ctx.db, nodeId) > 0) return;
+  if (!node) return { location: null };
+  if (nodeDeviceCount(ctx.db, nodeId) > 0) return { error: `Unable to delete node [${nodeId}] because it contains devices` };
   const peer = clusterNodes(ctx.db, node.cluster_id).find((n) => n.id !== nodeId);
   if (peer) await quietly(ctx.nodeOps.peerDetach(peer.manage_hostname, node.storage_hostname));
   deleteNode(ctx.db, nodeId);
+  return { location: null };
 });
 
 registerRecovery('delete-device', async (ctx, op) => {
   const { deviceId } = op.intent as { deviceId: string };
   const device = getDevice(ctx.db, deviceId);
-  if (!device || deviceBrickCount(ctx.db, deviceId) > 0) return;
+  if (!device) return { location: null };
+  if (deviceBrickCount(ctx.db, deviceId) > 0) return { error: `Unable to delete device [${deviceId}] because it contains bricks` };
   const node = getNode(ctx.db, device.node_id);
   if (node) {
     await ctx.nodeOps.deviceTeardown({
@@ -80,7 +86,8 @@ registerRecovery('delete-device', async (ctx, op) => {
     await removeOrphanPv(ctx, node.manage_hostname, device.pv_uuid !== '' ? `/dev/disk/by-id/lvm-pv-uuid-${device.pv_uuid}` : device.name);
   }
   deleteDevice(ctx.db, deviceId);
+  return { location: null };
 });
 
-// Evictions already done stay done; the device simply keeps its state.
-registerRecovery('remove-device', async () => undefined);
+// Evictions already done stay done; the device simply keeps its state: the remove did not happen.
+registerRecovery('remove-device', async () => ({ error: INTERRUPTED }));

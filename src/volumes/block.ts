@@ -26,7 +26,8 @@ import {
   type BrickRow,
   type VolumeRow,
 } from '../store/volumes.js';
-import { CHANGE, deleteOperation, getOperation, insertOperation, recordStep, setOperationStatus, type Action, type OperationRow } from '../operations/journal.js';
+import { CHANGE, endOperation, getOperation, insertOperation, recordStep, type Action, type OperationRow } from '../operations/journal.js';
+import { INTERRUPTED, type QueueOutcome } from '../store/queue.js';
 import { registerRecovery } from '../recovery/interrupted.js';
 import { SERVER_BUSY, type WorkResult } from '../operations/runner.js';
 import { buildVolumeCreate, execVolumeCreate } from './lifecycle.js';
@@ -352,43 +353,26 @@ function newBlockRow(id: string, hv: VolumeRow, spec: BlockSpec, opId: string): 
 }
 
 /**
- * execVolumeCreate finishes the hosting volume as a volume of its own (pending cleared, journal
- * entry deleted). Claim it back for this operation at once — hidden again, with its bricks — and
- * write the block volume row, so the rest of the operation is journalled as one.
+ * Once the auto-created hosting volume exists, in the transaction that records it: it stays hidden
+ * under this operation (with its bricks), and the block volume row is written, so the rest of the
+ * operation is journalled as one — there is no moment when the volume is finished on its own.
  */
-function claimCreatedHostingVolume(ctx: AppContext, s: BlockCreateState): void {
+function recordCreatedHostingVolume(ctx: AppContext, s: BlockCreateState, hv: VolumeRow): void {
   const { db } = ctx;
-  const spec = s.spec;
-  const claimed = tx(db, () => {
-    const hv = getVolume(db, s.hostingVolumeId);
-    if (!hv || hv.pending_op !== null) {
-      // Taken by another operation in the meantime (e.g. a delete): give the reservation back.
-      if (hv) adjustBlockFree(db, hv.id, spec.size);
-      return false;
-    }
-    const bricks = volumeBricks(db, hv.id);
-    setVolumePending(db, hv.id, s.opId);
-    for (const b of bricks) setBrickPending(db, b.id, s.opId);
-    insertBlockVolume(db, newBlockRow(s.blockVolumeId, hv, spec, s.opId));
-    insertOperation(db, {
-      id: s.opId,
-      type: 'create-block-volume',
-      actions: [...hostingActions(bricks, hv.id), { change: CHANGE.AddBlockVolume, id: s.blockVolumeId }],
-      intent: { blockVolumeId: s.blockVolumeId, hostingVolumeId: hv.id, volumeId: hv.id },
-    });
-    recordStep(db, s.opId, 'hosting-volume');
-    return true;
-  });
-  if (!claimed) throw new Error(`block hosting volume ${s.hostingVolumeId} changed while it was being created`);
+  insertBlockVolume(db, newBlockRow(s.blockVolumeId, hv, s.spec, s.opId));
+  stmt(db, 'UPDATE operations SET actions = ? WHERE id = ?').run(
+    JSON.stringify([...hostingActions(bricksOfOperation(db, s.opId), hv.id), { change: CHANGE.AddBlockVolume, id: s.blockVolumeId }]),
+    s.opId,
+  );
+  recordStep(db, s.opId, 'hosting-volume');
 }
 
 /** Exec: (the hosting volume,) the portal hosts, `gluster-block create`; Finalize or Rollback. */
 export async function execBlockVolumeCreate(ctx: AppContext, s: BlockCreateState): Promise<WorkResult> {
   const { db } = ctx;
   if (s.hosting) {
-    // On failure it has undone the hosting volume (or left the operation failed for the cleaner).
-    await execVolumeCreate(ctx, s.hosting);
-    claimCreatedHostingVolume(ctx, s);
+    // On failure it has undone the hosting volume and ended the operation (or left it failed for the cleaner).
+    await execVolumeCreate(ctx, s.hosting, (hv) => recordCreatedHostingVolume(ctx, s, hv));
   }
   let glusterTouched = false;
   let result: Awaited<ReturnType<AppContext['nodeOps']['blockVolumeCreate']>>;
@@ -413,13 +397,14 @@ export async function execBlockVolumeCreate(ctx: AppContext, s: BlockCreateState
     // An "already exists" failure is somebody else's target: never delete it.
     const mayHaveTarget = glusterTouched && !/already EXIST/i.test(errorText(e));
     try {
-      await cleanBlockVolumeCreate(ctx, s.opId, { mayHaveTarget, mayHaveHostingGluster: s.hosting !== undefined });
+      await cleanBlockVolumeCreate(ctx, s.opId, { mayHaveTarget, mayHaveHostingGluster: s.hosting !== undefined }, { error: errorText(e) });
     } catch (ce) {
+      // The operation stays in the journal, failed: the cleaner retries the clean.
       ctx.ops.log.warn({ op: s.opId, err: errorText(ce) }, 'block volume create rollback failed; left for the operations cleanup');
-      setOperationStatus(db, s.opId, 'failed');
     }
     throw e;
   }
+  const location = `/blockvolumes/${s.blockVolumeId}`;
   tx(db, () => {
     stmt(
       db,
@@ -430,18 +415,23 @@ export async function execBlockVolumeCreate(ctx: AppContext, s: BlockCreateState
       setVolumePending(db, s.hostingVolumeId, null);
       for (const b of bricksOfOperation(db, s.opId)) setBrickPending(db, b.id, null);
     }
-    deleteOperation(db, s.opId);
+    endOperation(db, s.opId, { location });
   });
-  return `/blockvolumes/${s.blockVolumeId}`;
+  return location;
 }
 
 /**
  * Clean of a create (Heketi's BlockVolumeCreateOperation Clean + CleanDone, §10.1): delete the
  * gluster-block target if it may exist, destroy the hosting volume if this operation was creating
  * it, then drop the rows and give the reservation back. Throws (changing nothing in the DB) when a
- * node step fails, so it can be retried. The journal entry goes in the same transaction.
+ * node step fails, so it can be retried. The journal entry goes in the same transaction, with `answer`.
  */
-async function cleanBlockVolumeCreate(ctx: AppContext, opId: string, how: { mayHaveTarget: boolean; mayHaveHostingGluster: boolean }): Promise<void> {
+async function cleanBlockVolumeCreate(
+  ctx: AppContext,
+  opId: string,
+  how: { mayHaveTarget: boolean; mayHaveHostingGluster: boolean },
+  answer: QueueOutcome,
+): Promise<void> {
   const { db } = ctx;
   const op = getOperation(db, opId);
   const intent = (op?.intent ?? {}) as { blockVolumeId?: string; hostingVolumeId?: string; volumeId?: string };
@@ -478,7 +468,7 @@ async function cleanBlockVolumeCreate(ctx: AppContext, opId: string, how: { mayH
       releaseBricks(db, hvBricks);
       if (getVolume(db, ownHv.id)) deleteVolumeRow(db, ownHv.id);
     }
-    deleteOperation(db, opId);
+    endOperation(db, opId, answer);
   });
 }
 
@@ -511,7 +501,7 @@ export async function execBlockVolumeDelete(ctx: AppContext, id: string, opId: s
     // Heketi's rollback: the block volume stays as it was.
     tx(db, () => {
       setBlockVolumePending(db, id, null);
-      deleteOperation(db, opId);
+      endOperation(db, opId, { error: errorText(e) });
     });
     throw e;
   }
@@ -536,7 +526,7 @@ function finishBlockVolumeDelete(ctx: AppContext, id: string, opId: string): voi
       deleteBlockVolumeRow(db, id);
       adjustBlockFree(db, bv.hosting_volume, bv.size);
     }
-    deleteOperation(db, opId);
+    endOperation(db, opId, { location: null });
   });
 }
 
@@ -594,31 +584,36 @@ export async function execBlockVolumeExpand(ctx: AppContext, s: BlockExpandState
     await ctx.nodeOps.blockVolumeExpand(host, hv.name, bv.name, s.newSize);
   } catch (e) {
     try {
-      await settleBlockVolumeExpand(ctx, s.opId, s.blockVolumeId, s.newSize, touched);
+      const answer = await settleBlockVolumeExpand(ctx, s.opId, s.blockVolumeId, s.newSize, touched, errorText(e));
+      // gluster-block resized it all the same: the expansion happened.
+      if ('location' in answer) return answer.location;
     } catch (ce) {
+      // The operation stays in the journal, failed: the cleaner retries.
       ctx.ops.log.warn({ op: s.opId, err: errorText(ce) }, 'block volume expand rollback failed; left for the operations cleanup');
-      setOperationStatus(db, s.opId, 'failed');
     }
     throw e;
   }
+  const location = `/blockvolumes/${s.blockVolumeId}`;
   tx(db, () => {
     stmt(db, 'UPDATE block_volumes SET size = ?, usable_size = ?, pending_op = NULL WHERE id = ?').run(s.newSize, s.newSize, s.blockVolumeId);
-    deleteOperation(db, s.opId);
+    endOperation(db, s.opId, { location });
   });
-  return `/blockvolumes/${s.blockVolumeId}`;
+  return location;
 }
 
 /**
  * After a failed or interrupted expand: keep whatever size gluster-block reports (its SIZE, and as
  * usable size the smallest size of the nodes where the resize failed), and give back the part of
  * the reservation that size does not use. Without a modify having run, gluster was not asked.
+ * Ends the operation: completed when the block volume has its new size, else `rolledBack`.
  */
-async function settleBlockVolumeExpand(ctx: AppContext, opId: string, id: string, newSize: number, mayHaveRun: boolean): Promise<void> {
+async function settleBlockVolumeExpand(ctx: AppContext, opId: string, id: string, newSize: number, mayHaveRun: boolean, rolledBack: string): Promise<QueueOutcome> {
   const { db } = ctx;
   const bv = getBlockVolume(db, id);
   if (!bv || bv.pending_op !== opId) {
-    deleteOperation(db, opId);
-    return;
+    const answer = { error: rolledBack };
+    tx(db, () => endOperation(db, opId, answer));
+    return answer;
   }
   let size = bv.size;
   let usable = bv.usable_size || bv.size;
@@ -629,11 +624,13 @@ async function settleBlockVolumeExpand(ctx: AppContext, opId: string, id: string
     size = Math.min(Math.max(info.sizeGiB, bv.size), newSize);
     usable = Math.min(info.usableSizeGiB ?? size, size);
   }
+  const answer: QueueOutcome = size === newSize && usable === newSize ? { location: `/blockvolumes/${id}` } : { error: rolledBack };
   tx(db, () => {
     adjustBlockFree(db, bv.hosting_volume, newSize - size);
     stmt(db, 'UPDATE block_volumes SET size = ?, usable_size = ?, pending_op = NULL WHERE id = ?').run(size, usable, id);
-    deleteOperation(db, opId);
+    endOperation(db, opId, answer);
   });
+  return answer;
 }
 
 // ---------------------------------------------------------------------------------- recovery (§10.1)
@@ -641,28 +638,34 @@ async function settleBlockVolumeExpand(ctx: AppContext, opId: string, id: string
 const imported = (op: OperationRow) => op.intent.imported !== undefined;
 
 registerRecovery('create-block-volume', async (ctx, op) => {
-  await cleanBlockVolumeCreate(ctx, op.id, {
-    // An operation imported from Heketi has no step record: any step may have run.
-    mayHaveTarget: imported(op) || op.stepsDone.includes('gluster-block'),
-    mayHaveHostingGluster: imported(op) || op.stepsDone.some((s) => s.startsWith('gluster:') || s === 'hosting-volume'),
-  });
+  const answer = { error: INTERRUPTED };
+  await cleanBlockVolumeCreate(
+    ctx,
+    op.id,
+    {
+      // An operation imported from Heketi has no step record: any step may have run.
+      mayHaveTarget: imported(op) || op.stepsDone.includes('gluster-block'),
+      mayHaveHostingGluster: imported(op) || op.stepsDone.some((s) => s.startsWith('gluster:') || s === 'hosting-volume'),
+    },
+    answer,
+  );
+  return answer;
 });
 
 registerRecovery('delete-block-volume', async (ctx, op) => {
   const { blockVolumeId } = op.intent as { blockVolumeId?: string };
-  if (!blockVolumeId) return;
-  const bv = getBlockVolume(ctx.db, blockVolumeId);
-  if (!bv) return;
+  const bv = blockVolumeId ? getBlockVolume(ctx.db, blockVolumeId) : undefined;
+  if (!bv) return { location: null };
   // Accepted deletes are finished (Heketi: Clean replays Exec, CleanDone replays Finalize).
-  await deleteBlockTarget(ctx, blockVolumeId, op.id);
-  finishBlockVolumeDelete(ctx, blockVolumeId, op.id);
+  await deleteBlockTarget(ctx, bv.id, op.id);
+  finishBlockVolumeDelete(ctx, bv.id, op.id);
+  return { location: null };
 });
 
 registerRecovery('expand-block-volume', async (ctx, op) => {
   const intent = op.intent as { blockVolumeId?: string; newSize?: number };
-  if (!intent.blockVolumeId) return;
-  const bv = getBlockVolume(ctx.db, intent.blockVolumeId);
-  if (!bv) return;
+  const bv = intent.blockVolumeId ? getBlockVolume(ctx.db, intent.blockVolumeId) : undefined;
+  if (!bv) return { error: INTERRUPTED };
   const newSize = Number(intent.newSize ?? op.actions.find((a) => a.change === CHANGE.ExpandBlockVolume)?.delta ?? bv.size);
-  await settleBlockVolumeExpand(ctx, op.id, bv.id, newSize, imported(op) || op.stepsDone.includes('gluster-block-modify'));
+  return settleBlockVolumeExpand(ctx, op.id, bv.id, newSize, imported(op) || op.stepsDone.includes('gluster-block-modify'), INTERRUPTED);
 });

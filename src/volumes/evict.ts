@@ -5,7 +5,8 @@ import { stmt, tx } from '../store/stmt.js';
 import { clusterNodes, getNode } from '../store/topology.js';
 import { BRICK_ARBITER, getBrick, getVolume, insertBrick, setBrickPending, volumeBricks, deleteBrickRow, type BrickRow, type VolumeRow } from '../store/volumes.js';
 import { releaseDeviceSpace, reserveDeviceSpace } from '../store/volumes.js';
-import { CHANGE, deleteOperation, insertOperation, markCommitted, recordStep, setOperationStatus } from '../operations/journal.js';
+import { CHANGE, endOperation, insertOperation, markCommitted, recordStep } from '../operations/journal.js';
+import { INTERRUPTED } from '../store/queue.js';
 import { registerRecovery } from '../recovery/interrupted.js';
 import { placeReplacement } from '../allocator/place.js';
 import type { AllocCluster, ReplacementResult } from '../allocator/types.js';
@@ -207,7 +208,7 @@ function finishEviction(ctx: AppContext, s: EvictState, oldReclaimed: boolean): 
     deleteBrickRow(db, s.oldBrick.id);
     if (oldReclaimed) releaseDeviceSpace(db, s.oldBrick.device_id, poolRelease(db, s.oldBrick));
     setBrickPending(db, s.newBrick.id, null);
-    deleteOperation(db, s.opId);
+    endOperation(db, s.opId, { location: null });
   });
 }
 
@@ -227,32 +228,33 @@ export async function evictBrick(ctx: AppContext, brickId: string, healcheck: st
   }
   const s = buildEviction(ctx, brickId, glusterOrder);
   const { db } = ctx;
-  try {
-    recordStep(db, s.opId, 'new-brick');
-    await createBricks(ctx, [s.newBrick], v0.gid);
-    recordStep(db, s.opId, 'replace-brick');
-    const oldHp = glusterBrick(ctx, s.oldBrick);
-    const newHp = glusterBrick(ctx, s.newBrick);
-    await ctx.nodeOps.replaceBrick(await workingHost(ctx, v0, s.newBrick.node_id), v0.name, `${oldHp.host}:${oldHp.path}`, `${newHp.host}:${newHp.path}`);
-  } catch (e) {
-    const outcome = await destroyBricks(ctx, [s.newBrick]);
-    tx(db, () => {
+  await ctx.ops.track(s.opId, async () => {
+    try {
+      recordStep(db, s.opId, 'new-brick');
+      await createBricks(ctx, [s.newBrick], v0.gid);
+      recordStep(db, s.opId, 'replace-brick');
+      const oldHp = glusterBrick(ctx, s.oldBrick);
+      const newHp = glusterBrick(ctx, s.newBrick);
+      await ctx.nodeOps.replaceBrick(await workingHost(ctx, v0, s.newBrick.node_id), v0.name, `${oldHp.host}:${oldHp.path}`, `${newHp.host}:${newHp.path}`);
+    } catch (e) {
+      // A new brick that cannot be destroyed keeps the operation in the journal for the cleaner.
+      const outcome = await destroyBricks(ctx, [s.newBrick]);
       if (outcome.failed.length === 0) {
-        deleteBrickRow(db, s.newBrick.id);
-        releaseDeviceSpace(db, s.newBrick.device_id, poolRelease(db, s.newBrick));
-        setBrickPending(db, s.oldBrick.id, null);
-        deleteOperation(db, s.opId);
-      } else {
-        setOperationStatus(db, s.opId, 'failed');
+        tx(db, () => {
+          deleteBrickRow(db, s.newBrick.id);
+          releaseDeviceSpace(db, s.newBrick.device_id, poolRelease(db, s.newBrick));
+          setBrickPending(db, s.oldBrick.id, null);
+          endOperation(db, s.opId, { error: errorText(e) });
+        });
       }
-    });
-    throw e;
-  }
-  markCommitted(db, s.opId);
-  // The old brick is out of the volume now; if its node is unreachable it is left for the examiner.
-  const outcome = await destroyBricks(ctx, [s.oldBrick]);
-  if (outcome.failed.length > 0) ctx.ops.log.warn({ brick: s.oldBrick.id, err: outcome.failed[0]!.error }, 'old brick could not be destroyed');
-  finishEviction(ctx, s, outcome.destroyed[0]?.spaceReclaimed ?? false);
+      throw e;
+    }
+    markCommitted(db, s.opId);
+    // The old brick is out of the volume now; if its node is unreachable it is left for the examiner.
+    const outcome = await destroyBricks(ctx, [s.oldBrick]);
+    if (outcome.failed.length > 0) ctx.ops.log.warn({ brick: s.oldBrick.id, err: outcome.failed[0]!.error }, 'old brick could not be destroyed');
+    finishEviction(ctx, s, outcome.destroyed[0]?.spaceReclaimed ?? false);
+  });
 }
 
 registerRecovery('evict-brick', async (ctx, op) => {
@@ -260,7 +262,7 @@ registerRecovery('evict-brick', async (ctx, op) => {
   const oldBrick = getBrick(ctx.db, oldBrickId);
   const newBrick = getBrick(ctx.db, newBrickId);
   const v = getVolume(ctx.db, volumeId);
-  if (!v || !newBrick) return;
+  if (!v || !newBrick) return { error: INTERRUPTED };
   // Inspect gluster: if the new brick is in the volume the eviction happened; otherwise undo it.
   let inGluster = false;
   try {
@@ -272,7 +274,7 @@ registerRecovery('evict-brick', async (ctx, op) => {
   if (inGluster && oldBrick) {
     const outcome = await destroyBricks(ctx, [oldBrick]);
     finishEviction(ctx, { opId: op.id, volumeId, oldBrick, newBrick }, outcome.destroyed[0]?.spaceReclaimed ?? false);
-    return;
+    return { location: null };
   }
   const outcome = await destroyBricks(ctx, [newBrick]);
   if (outcome.failed.length > 0) throw new Error(outcome.failed[0]!.error);
@@ -281,4 +283,5 @@ registerRecovery('evict-brick', async (ctx, op) => {
     releaseDeviceSpace(ctx.db, newBrick.device_id, poolRelease(ctx.db, newBrick));
     if (oldBrick) setBrickPending(ctx.db, oldBrick.id, null);
   });
+  return { error: INTERRUPTED };
 });

@@ -18,7 +18,8 @@ import {
   type BrickRow,
   type VolumeRow,
 } from '../store/volumes.js';
-import { CHANGE, deleteOperation, insertOperation, markCommitted, recordStep, setOperationStatus } from '../operations/journal.js';
+import { CHANGE, endOperation, insertOperation, markCommitted, recordStep, setOperationStatus } from '../operations/journal.js';
+import { INTERRUPTED, type QueueOutcome } from '../store/queue.js';
 import { registerRecovery } from '../recovery/interrupted.js';
 import type { Slot, WorkResult } from '../operations/runner.js';
 import { minimumVolumeSizeKiB, KiB_PER_GiB } from '../allocator/sizing.js';
@@ -224,8 +225,12 @@ async function nodesWithoutGlusterd(ctx: AppContext, bricks: BrickRow[]): Promis
   return nodes.filter((_, i) => !up[i]);
 }
 
-/** Exec: bricks in parallel, then gluster create/set/start; failed attempts are undone and retried elsewhere. */
-export async function execVolumeCreate(ctx: AppContext, state: CreateState): Promise<WorkResult> {
+/**
+ * Exec: bricks in parallel, then gluster create/set/start; failed attempts are undone and retried
+ * elsewhere. `finalize` replaces the default finish (volume and bricks visible, operation ended)
+ * inside the same transaction, for an operation that goes on after the volume exists.
+ */
+export async function execVolumeCreate(ctx: AppContext, state: CreateState, finalize?: (v: VolumeRow) => void): Promise<WorkResult> {
   const { db } = ctx;
   const retries = ctx.config.glusterfs.volumeCreateRetries;
   let bricks = state.bricks;
@@ -244,13 +249,15 @@ export async function execVolumeCreate(ctx: AppContext, state: CreateState): Pro
       t0 = performance.now();
       await ctx.nodeOps.volumeCreate(manageHostOf(ctx, bricks[0]!.node_id), glusterVolumeSpec(ctx, v, bricks));
       ctx.ops.phase('create-volume', 'gluster', (performance.now() - t0) / 1000);
+      const location = `/volumes/${v.id}`;
       tx(db, () => {
         markCommitted(db, state.opId);
+        if (finalize) return finalize(v);
         for (const b of bricks) setBrickPending(db, b.id, null);
         setVolumePending(db, v.id, null);
-        deleteOperation(db, state.opId);
+        endOperation(db, state.opId, { location });
       });
-      return `/volumes/${v.id}`;
+      return location;
     } catch (e) {
       lastError = e;
       ctx.ops.log.warn({ volume: v.id, attempt, err: errorText(e) }, 'volume create attempt failed');
@@ -286,7 +293,7 @@ export async function execVolumeCreate(ctx: AppContext, state: CreateState): Pro
   tx(db, () => {
     releaseBricks(db, bricksOfOperation(db, state.opId));
     deleteVolumeRow(db, state.volumeId);
-    deleteOperation(db, state.opId);
+    endOperation(db, state.opId, { error: errorText(lastError) });
   });
   throw lastError;
 }
@@ -338,23 +345,25 @@ export async function execVolumeExpand(ctx: AppContext, state: CreateState, expa
     );
   } catch (e) {
     if (glusterTouched) {
-      if (!(await undoExpandInGluster(ctx, v, state, expandGiB))) setOperationStatus(db, state.opId, 'failed');
+      // Gluster may have taken the bricks although add-brick failed: then the expansion happened.
+      const answer = await undoExpandInGluster(ctx, v, state, expandGiB, errorText(e));
+      if (answer && 'location' in answer) return answer.location;
     } else {
       const outcome = await destroyBricks(ctx, state.bricks);
       tx(db, () => {
         releaseBricks(db, outcome.destroyed.map((d) => d.brick));
-        if (outcome.failed.length === 0) deleteOperation(db, state.opId);
-        else setOperationStatus(db, state.opId, 'failed');
+        if (outcome.failed.length === 0) endOperation(db, state.opId, { error: errorText(e) });
       });
     }
     throw e;
   }
+  const location = `/volumes/${v.id}`;
   tx(db, () => {
     growVolume(ctx, v.id, expandGiB);
     for (const b of state.bricks) setBrickPending(db, b.id, null);
-    deleteOperation(db, state.opId);
+    endOperation(db, state.opId, { location });
   });
-  return `/volumes/${v.id}`;
+  return location;
 }
 
 /** Adds `expandGiB` to a volume's size (and, for block hosting volumes, its block free/reserved). Inside a transaction. */
@@ -367,31 +376,42 @@ function growVolume(ctx: AppContext, volumeId: string, expandGiB: number): void 
 }
 
 /**
- * After a failed add-brick, bricks gluster did not take can be destroyed; if gluster did take them
- * the expansion is kept (rolling forward is safer than removing bricks that may hold data) and the
- * volume grows by the part gluster took (whole sets of equal size, so in proportion of bricks).
+ * After a failed or interrupted add-brick, bricks gluster did not take can be destroyed; if gluster
+ * did take them the expansion is kept (rolling forward is safer than removing bricks that may hold
+ * data) and the volume grows by the part gluster took (whole sets of equal size, so in proportion
+ * of bricks). Ends the operation with what happened — `rolledBack` when gluster took nothing, the
+ * volume when it took all — and returns that answer; undefined when something could not be undone.
  */
-async function undoExpandInGluster(ctx: AppContext, v: VolumeRow, state: CreateState, expandGiB: number): Promise<boolean> {
+async function undoExpandInGluster(ctx: AppContext, v: VolumeRow, state: CreateState, expandGiB: number, rolledBack: string): Promise<QueueOutcome | undefined> {
   const { db } = ctx;
   let inGluster = new Set<string>();
   try {
     const info = await ctx.nodeOps.volumeInfo(clusterManageHosts(ctx, v.cluster_id)[0]!, v.name);
     inGluster = new Set(info.bricks);
   } catch {
-    return false;
+    return undefined;
   }
   const taken = state.bricks.filter((b) => inGluster.has(`${glusterBrick(ctx, b).host}:${b.path}`));
   const notTaken = state.bricks.filter((b) => !taken.includes(b));
   const outcome = await destroyBricks(ctx, notTaken);
+  const grown = taken.length === state.bricks.length ? expandGiB : Math.floor((expandGiB * taken.length) / state.bricks.length);
+  const answer: QueueOutcome =
+    taken.length === 0
+      ? { error: rolledBack }
+      : taken.length === state.bricks.length
+        ? { location: `/volumes/${v.id}` }
+        : {
+            error:
+              `The expansion of volume ${v.id} was only partly done: gluster took ${taken.length} of the ${state.bricks.length} new bricks, ` +
+              `so the volume grew by ${grown} GiB; the other bricks were removed. Check the volume's size before expanding it again.`,
+          };
   tx(db, () => {
     releaseBricks(db, outcome.destroyed.map((d) => d.brick));
     for (const b of taken) setBrickPending(db, b.id, null);
-    if (taken.length > 0) {
-      growVolume(ctx, v.id, taken.length === state.bricks.length ? expandGiB : Math.floor((expandGiB * taken.length) / state.bricks.length));
-    }
-    if (outcome.failed.length === 0) deleteOperation(db, state.opId);
+    if (taken.length > 0) growVolume(ctx, v.id, grown);
+    if (outcome.failed.length === 0) endOperation(db, state.opId, answer);
   });
-  return outcome.failed.length === 0;
+  return outcome.failed.length === 0 ? answer : undefined;
 }
 
 // ---------------------------------------------------------------- delete
@@ -431,7 +451,7 @@ export async function execVolumeDelete(ctx: AppContext, volumeId: string, opId: 
     tx(db, () => {
       setVolumePending(db, v.id, null);
       for (const b of volumeBricks(db, v.id)) setBrickPending(db, b.id, null);
-      deleteOperation(db, opId);
+      endOperation(db, opId, { error: errorText(e) });
     });
     throw e;
   }
@@ -451,7 +471,7 @@ async function finishVolumeDelete(ctx: AppContext, v: VolumeRow, opId: string): 
     if (outcome.failed.length === 0) {
       stmt(db, 'DELETE FROM block_volumes WHERE hosting_volume = ?').run(v.id);
       deleteVolumeRow(db, v.id);
-      deleteOperation(db, opId);
+      endOperation(db, opId, { location: null });
     } else {
       setOperationStatus(db, opId, 'failed');
     }
@@ -477,6 +497,7 @@ registerRecovery('create-volume', async (ctx, op) => {
     releaseBricks(ctx.db, bricks);
     if (getVolume(ctx.db, volumeId)?.pending_op === op.id) deleteVolumeRow(ctx.db, volumeId);
   });
+  return { error: INTERRUPTED };
 });
 
 registerRecovery('expand-volume', async (ctx, op) => {
@@ -487,26 +508,29 @@ registerRecovery('expand-volume', async (ctx, op) => {
   const bricks = bricksOfOperation(ctx.db, op.id);
   if (!v) {
     tx(ctx.db, () => releaseBricks(ctx.db, bricks));
-    return;
+    return { error: INTERRUPTED };
   }
   if (op.stepsDone.includes('add-brick') || op.intent.imported !== undefined) {
-    if (!(await undoExpandInGluster(ctx, v, { volumeId, opId: op.id, bricks }, expandGiB))) throw new Error('could not undo the expansion');
-    return;
+    const answer = await undoExpandInGluster(ctx, v, { volumeId, opId: op.id, bricks }, expandGiB, INTERRUPTED);
+    if (!answer) throw new Error('could not undo the expansion');
+    return answer;
   }
   const outcome = await destroyBricks(ctx, bricks);
   if (outcome.failed.length > 0) throw new Error(outcome.failed[0]!.error);
   tx(ctx.db, () => releaseBricks(ctx.db, bricks));
+  return { error: INTERRUPTED };
 });
 
 registerRecovery('delete-volume', async (ctx, op) => {
   const { volumeId } = op.intent as { volumeId: string };
   const v = getVolume(ctx.db, volumeId);
-  if (!v) return;
+  if (!v) return { location: null };
   if (!op.committed) {
     // Not yet committed: the request was accepted, so finish it (the gluster delete is idempotent).
     await destroyGlusterVolume(ctx, v);
   }
   await finishVolumeDelete(ctx, v, op.id);
+  return { location: null };
 });
 
 export { setSize };

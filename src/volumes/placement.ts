@@ -72,6 +72,7 @@ export function placementRequest(ctx: AppContext, p: PlacementParams): Placement
     averageFileSizeKiB: Number.isSafeInteger(avg) && avg > 0 ? avg : g.averageFileSizeKb,
     limits: {
       brickMinKiB: g.brickMinSizeGb * KiB_PER_GiB,
+      arbiterMinKiB: g.arbiterBrickMinSizeMb * 1024,
       brickMaxKiB: g.brickMaxSizeGb * KiB_PER_GiB,
       maxBricksPerVolume: g.maxBricksPerVolume,
     },

@@ -294,6 +294,26 @@ describe('create', () => {
   });
 });
 
+describe('an auto-created hosting volume is never finished on its own', () => {
+  it('a write failing as the hosting volume is recorded for the block volume leaves nothing behind', async () => {
+    await start((c) => (c.glusterfs.volumeCreateRetries = 0));
+    await topology();
+    // The block volume row cannot be written (as on a full disk), exactly when the hosting volume exists.
+    s.by.ctx.db.exec(`CREATE TEMP TRIGGER block_row_refused BEFORE INSERT ON block_volumes BEGIN SELECT RAISE(ABORT, 'block volume row refused'); END`);
+    const r = await s.post('/blockvolumes', { size: 2 });
+    expect(r.status).toBe(202);
+    expectText(await s.wait(r.headers.location), 500, 'database error (SQLITE_CONSTRAINT_TRIGGER): block volume row refused');
+    s.by.ctx.db.exec('DROP TRIGGER block_row_refused');
+    // No hosting volume left visible with a reservation for a block volume that does not exist.
+    expect((await s.get('/volumes')).body.volumes).toEqual([]);
+    expect(await blockList()).toEqual([]);
+    expect((await s.get('/operations')).body.total).toBe(0);
+    expect(s.runner.snapshot().pool.volumes).toEqual({});
+    expect((await s.get('/db/check')).body.totalinconsistencies).toBe(0);
+    for (const d of s.by.ctx.db.prepare('SELECT used FROM devices').all() as { used: number }[]) expect(d.used).toBe(0);
+  });
+});
+
 describe('recovery of an interrupted create', () => {
   const req = (over: Record<string, unknown> = {}) => ({ size: 2, name: 'r', clusters: [], hacount: 0, auth: false, ...over });
 

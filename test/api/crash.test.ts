@@ -1,10 +1,12 @@
 /**
  * Crash safety: the real server runs as a child process (`node --import tsx src/cli/main.ts serve`)
  * with the mock executor, and is SIGKILLed right after every single node command of an operation
- * (volume create, expand, delete; device add, remove). After each kill the server is restarted on
+ * (volume create, expand, delete, clone; block volume create with its hosting volume; device add,
+ * delete, remove). After each kill the server is restarted on
  * the same DB and mock state file and, once its recovery is done, we check that
- *  (a) the interrupted request's queue entry answers 500 "Operation interrupted…" (never pending);
- *      rolled-forward deletes have removed the volume;
+ *  (a) the interrupted request's queue entry answers what recovery did — 500 "Operation interrupted…
+ *      rolled back…; retry" when it undid the operation, the 303/204 the client would have got
+ *      without the crash when it finished it (deletes, expansions gluster had taken) — never pending;
  *  (b) the DB is consistent (`GET /db/check`: no inconsistency, nothing pending);
  *  (c) the DB equals the nodes (test/helpers/drift.ts reads the mock state file directly; the
  *      server's own `GET /internal/state/drift` must agree).
@@ -24,7 +26,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { ChildServer, buildServer, cleanupServers, type Res } from '../helpers/child-server.js';
 import { planBrickCreate, planDeviceSetup, planVolumeCreate } from '../../src/gluster/planner.js';
 import { driftBetween } from '../helpers/drift.js';
-import { INTERRUPTED } from '../../src/store/queue.js';
+import { INTERRUPTED, INTERRUPTED_UNFINISHED } from '../../src/store/queue.js';
 
 beforeAll(buildServer, 60_000);
 afterAll(cleanupServers);
@@ -35,7 +37,7 @@ class Child extends ChildServer {
 
   constructor(dir: string) {
     const crashFile = join(dir, 'crash-after');
-    super(dir, { glusterfs: { executor: 'mock', loglevel: 'info', mock: { delay_ms: 2 } }, env: { BRICKYARD_MOCK_CRASH_FILE: crashFile }, pollMs: 5 });
+    super(dir, { glusterfs: { executor: 'mock', loglevel: 'info', mock: { delay_ms: 2 }, auto_create_block_hosting_volume: true, block_hosting_volume_size: 10 }, env: { BRICKYARD_MOCK_CRASH_FILE: crashFile }, pollMs: 5 });
     this.crashFile = crashFile;
   }
 
@@ -95,12 +97,24 @@ async function expectConsistent(s: Child, step: string): Promise<void> {
   expect(drift, `${step}: GET /internal/state/drift`).toEqual({ clean: true, items: [] });
 }
 
+/** A queue answer: status and body (text for 500s, Location for 303s). */
+interface Answer {
+  status: number;
+  body: string;
+}
+
+const ROLLED_BACK: Answer = { status: 500, body: `${INTERRUPTED}\n` };
+const NO_CONTENT: Answer = { status: 204, body: '' };
+const seeOther = (location: string): Answer => ({ status: 303, body: location });
+
 interface Scenario {
   name: string;
   /** Builds what the operation needs (uninterrupted); returns its context. */
   prepare(s: Child, t: Topology): Promise<Record<string, string>>;
   /** Sends the operation: the 202's queue location. */
   send(s: Child, c: Record<string, string>): Promise<Res>;
+  /** After recovery: the queue answer that matches what recovery did (read from the recovered state). */
+  answer(s: Child, c: Record<string, string>): Promise<Answer>;
   /** Checks specific to the operation after recovery, then returns the topology to the baseline. */
   after(s: Child, c: Record<string, string>, t: Topology, step: string, completed: boolean): Promise<void>;
 }
@@ -110,6 +124,7 @@ const SCENARIOS: Scenario[] = [
     name: 'volume create',
     prepare: async () => ({}),
     send: (s) => s.req('POST', '/volumes', { size: 1, durability: R2 }),
+    answer: async () => ROLLED_BACK,
     async after(s, _c, _t, step, completed) {
       const vols = (await s.req('GET', '/volumes')).json<{ volumes: string[] }>().volumes;
       if (completed) {
@@ -121,6 +136,8 @@ const SCENARIOS: Scenario[] = [
     name: 'volume expand',
     prepare: async (s) => ({ volume: await createVolume(s) }),
     send: (s, c) => s.req('POST', `/volumes/${c.volume}/expand`, { expand_size: 1 }),
+    // Rolled forward once gluster has the new bricks: the client gets the volume, as without a crash.
+    answer: async (s, c) => ((await s.req('GET', `/volumes/${c.volume}`)).json<{ size: number }>().size === 2 ? seeOther(`/volumes/${c.volume}`) : ROLLED_BACK),
     async after(s, c, _t, step) {
       const v = (await s.req('GET', `/volumes/${c.volume}`)).json<{ size: number; bricks: unknown[] }>();
       // Rolled back (old size, old bricks) or rolled forward (new size, new bricks): never a mix.
@@ -132,15 +149,44 @@ const SCENARIOS: Scenario[] = [
     name: 'volume delete',
     prepare: async (s) => ({ volume: await createVolume(s) }),
     send: (s, c) => s.req('DELETE', `/volumes/${c.volume}`),
+    answer: async () => NO_CONTENT,
     async after(s, c, _t, step) {
       expect((await s.req('GET', `/volumes/${c.volume}`)).status, `${step}: the delete is rolled forward`).toBe(404);
       expect((await s.req('GET', '/volumes')).json<{ volumes: string[] }>().volumes).toEqual([]);
     },
   },
   {
+    name: 'volume clone',
+    prepare: async (s) => ({ volume: await createVolume(s) }),
+    send: (s, c) => s.req('POST', `/volumes/${c.volume}/clone`, {}),
+    answer: async () => ROLLED_BACK,
+    async after(s, c, _t, step, completed) {
+      const clones = (await s.req('GET', '/volumes')).json<{ volumes: string[] }>().volumes.filter((v) => v !== c.volume);
+      if (completed) expect(clones, step).toHaveLength(1);
+      else expect(clones, `${step}: the interrupted clone is rolled back`).toEqual([]);
+      for (const v of [...clones, c.volume]) await s.ok('DELETE', `/volumes/${v}`);
+    },
+  },
+  {
+    name: 'block volume create with its hosting volume',
+    prepare: async () => ({}),
+    send: (s) => s.req('POST', '/blockvolumes', { size: 1 }),
+    answer: async () => ROLLED_BACK,
+    async after(s, _c, _t, step, completed) {
+      const blocks = (await s.req('GET', '/blockvolumes')).json<{ blockvolumes: string[] }>().blockvolumes;
+      const vols = (await s.req('GET', '/volumes')).json<{ volumes: string[] }>().volumes;
+      if (completed) {
+        expect([blocks.length, vols.length], step).toEqual([1, 1]);
+        for (const b of blocks) await s.ok('DELETE', `/blockvolumes/${b}`);
+        for (const v of vols) await s.ok('DELETE', `/volumes/${v}`);
+      } else expect({ blocks, vols }, `${step}: the block volume and its hosting volume are rolled back`).toEqual({ blocks: [], vols: [] });
+    },
+  },
+  {
     name: 'device add',
     prepare: async () => ({}),
     send: (s, _c) => s.req('POST', '/devices', { name: '/dev/sdc', node: TOPO.get(s)!.nodes[0] }),
+    answer: async () => ROLLED_BACK,
     async after(s, _c, t, step, completed) {
       const node = (await s.req('GET', `/nodes/${t.nodes[0]}`)).json<{ devices: { id: string; name: string }[] }>();
       const added = node.devices.filter((d) => d.name === '/dev/sdc');
@@ -164,6 +210,7 @@ const SCENARIOS: Scenario[] = [
       return { device: dev.id };
     },
     send: (s, c) => s.req('DELETE', `/devices/${c.device}`),
+    answer: async () => NO_CONTENT,
     async after(s, c, _t, step) {
       expect((await s.req('GET', `/devices/${c.device}`)).status, `${step}: the delete is rolled forward`).toBe(404);
     },
@@ -178,6 +225,8 @@ const SCENARIOS: Scenario[] = [
       return { volume, device };
     },
     send: (s, c) => s.req('POST', `/devices/${c.device}/state`, { state: 'failed' }),
+    // Bricks already moved stay moved, but the device keeps its state: the request did not complete.
+    answer: async () => ({ status: 500, body: `${INTERRUPTED_UNFINISHED}\n` }),
     async after(s, c, _t, step, completed) {
       const d = (await s.req('GET', `/devices/${c.device}`)).json<{ state: string; bricks: unknown[] }>();
       const v = (await s.req('GET', `/volumes/${c.volume}`)).json<{ bricks: { node: string; device: string }[] }>();
@@ -245,7 +294,7 @@ async function runScenario(sc: Scenario): Promise<{ steps: number }> {
       await s.start();
       await waitRecovery(s);
       const q = await s.req('GET', r.location);
-      expect({ status: q.status, text: q.text }, `${step}: queue entry`).toEqual({ status: 500, text: `${INTERRUPTED}\n` });
+      expect({ status: q.status, body: q.status === 303 ? q.location : q.text }, `${step}: queue entry`).toEqual(await sc.answer(s, c));
       await expectConsistent(s, step);
       await sc.after(s, c, topo, step, false);
     }
@@ -259,7 +308,8 @@ async function runScenario(sc: Scenario): Promise<{ steps: number }> {
 
 describe.concurrent('crash at every step, restart, recover', () => {
   for (const sc of SCENARIOS) {
-    it(sc.name, { timeout: 300_000 }, async () => {
+    // Under the full suite's load a scenario of ~30 restarts can take minutes.
+    it(sc.name, { timeout: 600_000 }, async () => {
       const { steps } = await runScenario(sc);
       expect(steps).toBeGreaterThan(0);
     });

@@ -700,6 +700,20 @@ describe('regressions found by fuzzing', () => {
     expect(driftBetween(srv.config.glusterfs.dbPath)).toEqual([]);
   });
 
+  it('a clone whose bricks were all evicted still matches its gluster volume (its own user.heketi.id)', async () => {
+    await r?.close();
+    r = await setup();
+    const srv = r;
+    const v = idOf(await srv.wait((await srv.post('/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 2 } } })).headers.location));
+    const c = idOf(await srv.wait((await srv.post(`/volumes/${v}/clone`, {})).headers.location));
+    expect(srv.runner.snapshot().pool.volumes[`vol_${c}`]!.options['user.heketi.id']).toBe(c);
+    for (const b of (await srv.get(`/volumes/${c}`)).body.bricks as { id: string }[]) {
+      expect((await srv.wait((await srv.post(`/bricks/to-evict/${b.id}`, {})).headers.location)).status).toBe(204);
+    }
+    expect(driftBetween(srv.config.glusterfs.dbPath)).toEqual([]);
+    expect((await srv.get('/internal/state/drift')).body).toEqual({ clean: true, items: [] });
+  });
+
   it('clones of a volume with two bricks on one node: deleting clone and source in either order leaks nothing', async () => {
     for (const order of ['clone first', 'source first']) {
       await r?.close();

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { FastifyInstance } from 'fastify';
 import type { BuildOptions, RouteModule } from '../../src/api/server.js';
 import type { TestServer } from '../helpers/server.js';
-import { openapiPath } from '../../src/api/openapi.js';
+import { openapiPath } from '../../src/api/openapi-spec.js';
 import { assertMatchesSpec, compileAllSchemas, deref, expectSpec, matchPath, openapiSpec, requestBodyErrors, specOperations } from '../helpers/openapi.js';
 
 /**

@@ -1,12 +1,15 @@
 import { Writable } from 'node:stream';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, token, type TestServer, ADMIN_KEY, USER_KEY } from '../helpers/server.js';
-import { defaultConfig } from '../../src/config.js';
+import { ConfigError, defaultConfig, loadConfig } from '../../src/config.js';
+import { StartError } from '../../src/errors.js';
 import { createBrickyard } from '../../src/app.js';
 import { MockRunner } from '../../src/gluster/mock/index.js';
 import { checkDatabase } from '../../src/store/check.js';
@@ -193,5 +196,74 @@ describe('background cleaner', () => {
     expect((await s.get('/operations')).body).toMatchObject({ total: 0, failed: 0 });
     expect(JSON.stringify(s.runner.snapshot())).not.toMatch(/brick_[0-9a-f]{32}/);
     expect((await s.get('/db/check')).body.totalinconsistencies).toBe(0);
+  });
+});
+
+describe('start-up errors name what to fix', () => {
+  const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../..');
+  /** `brickyard serve` as an operator runs it: its exit code and what it printed. */
+  function serve(configFile: string): { code: number | null; stderr: string } {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'serve', '--config', configFile], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    return { code: r.status, stderr: r.stderr };
+  }
+  const configFile = (dir: string, glusterfs: Record<string, unknown>) => {
+    const file = join(dir, 'heketi.json');
+    writeFileSync(file, JSON.stringify({ port: '0', jwt: { admin: { key: ADMIN_KEY }, user: { key: USER_KEY } }, glusterfs: { executor: 'mock', ...glusterfs } }));
+    return file;
+  };
+
+  it('a read-only database directory: the path and the cause, no stack', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brickyard-ro-'));
+    const dbDir = join(dir, 'db');
+    mkdirSync(dbDir);
+    // root writes through file modes: a read-only mount is what stops it.
+    let mounted = false;
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', dbDir], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      chmodSync(dbDir, 0o555);
+    }
+    try {
+      const config = defaultConfig(dbDir);
+      const err = await createBrickyard(config).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(StartError);
+      expect((err as Error).message).toMatch(new RegExp(`^cannot use the database ${join(dbDir, 'brickyard.db')}: the directory ${dbDir} is not writable \\((EROFS|EACCES)`));
+      const r = serve(configFile(dir, { db: join(dbDir, 'heketi.db') }));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^ERROR: cannot use the database ${join(dbDir, 'heketi.db')}: the directory ${dbDir} is not writable`));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      if (mounted) execFileSync('umount', [dbDir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a node-command setting every command would refuse (fstab, mountopts) stops the start', { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brickyard-cfg-'));
+    try {
+      for (const [key, value, text] of [
+        ['fstab', '/etc/fstab x', 'invalid fstab path "/etc/fstab x"'],
+        ['mountopts', 'rw,inode64 noatime', 'invalid mount options "rw,inode64 noatime"'],
+      ] as const) {
+        const { config } = loadConfig({ configFile: configFile(dir, { db: join(dir, 'heketi.db'), sshexec: { [key]: value } }), env: {} });
+        await expect(createBrickyard(config), key).rejects.toThrow(ConfigError);
+        await expect(createBrickyard(config), key).rejects.toThrow(text);
+      }
+      const r = serve(configFile(dir, { db: join(dir, 'heketi.db'), sshexec: { fstab: '/etc/fstab x' } }));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^ERROR: node command configuration .*: invalid fstab path "\/etc\/fstab x"/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

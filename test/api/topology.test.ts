@@ -268,6 +268,23 @@ describe('devices', () => {
     expect(JSON.stringify(vgs)).not.toContain(`vg_${d}`);
   });
 
+  it('two deletes of one device at once: the second is a clean 409', async () => {
+    await s.close();
+    s = await startTestServer((c) => (c.glusterfs.mock.delayMs = 20));
+    const c = await createCluster();
+    const n = await addNode(c, 1);
+    const d = await addDevice(n, '/dev/sdb');
+    for (const state of ['offline', 'failed']) expect((await s.wait((await s.post(`/devices/${d}/state`, { state })).headers.location)).status).toBe(204);
+    const [a, b] = await Promise.all([s.del(`/devices/${d}`), s.del(`/devices/${d}`)]);
+    const [first, second] = a.status === 202 ? [a, b] : [b, a];
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(409);
+    expect(second.text).toMatch(new RegExp(`^Device ${d} is in use by operation [0-9a-f]{32} \\(delete-device\\); retry when it has finished\n$`));
+    expect((await s.wait(first.headers.location)).status).toBe(204);
+    expectText(await s.get(`/devices/${d}`), 404, 'Id not found');
+    expect((await s.get('/operations')).body.total).toBe(0);
+  });
+
   it('tags work like node tags', async () => {
     const c = await createCluster();
     const n = await addNode(c, 1);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectText, startTestServer, token, type TestServer } from '../helpers/server.js';
 import type { Config } from '../../src/config.js';
+import { driftBetween } from '../helpers/drift.js';
 
 let s: TestServer;
 const ID0 = '0123456789abcdef0123456789abcdef';
@@ -108,13 +109,28 @@ describe('volume create', () => {
     expectText(await s.post('/volumes', { size: 1, name: 'named', ...CLI_DEFAULTS }), 500, "Failed to allocate new volume: Volume name 'named' already in use");
   });
 
-  it('creates arbiter volumes with a small third brick', async () => {
+  it('creates arbiter volumes with a small third brick, never below what mkfs.xfs accepts', async () => {
     await topology();
-    const v = await create({ size: 4, glustervolumeoptions: ['user.heketi.arbiter true'] });
-    expect(v.status).toBe(200);
-    const sizes = v.body.bricks.map((b: { size: number }) => b.size).sort((a: number, b: number) => a - b);
-    expect(sizes).toEqual([65536, 4194304, 4194304]);
+    const sizesOf = (v: { body: { bricks: { size: number }[] } }) => v.body.bricks.map((b) => b.size).sort((x, y) => x - y);
+    const big = await create({ size: 40, glustervolumeoptions: ['user.heketi.arbiter true'] });
+    expect(big.status).toBe(200);
+    expect(sizesOf(big)).toEqual([655360, 41943040, 41943040]); // data brick / average file size (64 KiB)
     expect(s.runner.commandLog.some((e) => e.argv.join(' ').includes(`replica 3 arbiter 1`))).toBe(true);
+    // Heketi's 16 MiB minimum would give a 64 MiB arbiter brick here, which current mkfs.xfs refuses.
+    const small = await create({ size: 4, glustervolumeoptions: ['user.heketi.arbiter true'] });
+    expect(small.status).toBe(200);
+    expect(sizesOf(small)).toEqual([307200, 4194304, 4194304]);
+  });
+
+  it('an arbiter minimum below what the nodes\' mkfs accepts fails on the node (the mock is xfsprogs >= 5.19)', async () => {
+    await s.close();
+    await start((c) => {
+      c.glusterfs.arbiterBrickMinSizeMb = 16;
+      c.glusterfs.volumeCreateRetries = 0;
+    });
+    await topology(3, 1);
+    const r = await s.post('/volumes', { size: 1, ...CLI_DEFAULTS, glustervolumeoptions: ['user.heketi.arbiter true'] });
+    expectText(await s.wait(r.headers.location), 500, 'Filesystem must be larger than 300MB.');
   });
 
   it('rejects bad input synchronously with Heketi texts', async () => {
@@ -315,6 +331,50 @@ describe('failures and throttling', () => {
     expect((await s.get('/clusters')).status).toBe(200);
     await s.wait(first.headers.location);
     expect((await s.post('/volumes', { size: 1, ...CLI_DEFAULTS })).status).toBe(202);
+  });
+});
+
+describe('a failed undo', () => {
+  const usedSpace = async (devices: string[]) => (await Promise.all(devices.map(async (d) => (await s.get(`/devices/${d}`)).body.storage.used as number))).reduce((x, y) => x + y, 0);
+
+  it('a gluster delete that keeps failing for a volume gluster does not have: the space and the name come back', async () => {
+    await start((c) => (c.glusterfs.volumeCreateRetries = 0));
+    const t = await topology(3, 1);
+    // The create fails in gluster (no volume made); the undo's delete fails too, for good — as
+    // for a name gluster's CLI cannot even parse. Gluster does not list the volume: it is gone.
+    s.runner.failNext({ match: /volume create v1 /, stderr: 'volume create: replica: failed: unrecognized word: 3', times: 1 });
+    s.runner.failNext({ match: /volume (stop|delete) v1( |$)/, stderr: 'unrecognized word: v1 (position 2)', times: 1000 });
+    const r = await s.post('/volumes', { size: 1, name: 'v1', ...CLI_DEFAULTS });
+    expectText(await s.wait(r.headers.location), 500, 'volume create: replica: failed: unrecognized word: 3');
+    await s.wait((await s.post('/operations/pending/cleanup', {})).headers.location);
+    expect((await s.get('/operations')).body).toMatchObject({ total: 0, failed: 0 });
+    expect(await usedSpace(t.devices)).toBe(0);
+    expect(driftBetween(s.config.glusterfs.dbPath)).toEqual([]);
+    // The name is free again.
+    expect((await create({ size: 1, name: 'v1' })).status).toBe(200);
+  });
+
+  it('a clone whose undo fails stays visible and retryable; the retry removes the clone, its LVs and mounts', async () => {
+    await start();
+    const t = await topology(3, 1);
+    const v = await create({ size: 1 });
+    const used = await usedSpace(t.devices);
+    s.runner.failNext({ match: /volume start copy/, stderr: 'volume start: copy: failed: Commit failed on 10.0.0.2', times: 1 });
+    s.runner.failNext({ match: /volume delete copy/, stderr: 'volume delete: copy: failed: Another transaction is in progress for copy', times: 1 });
+    const r = await s.post(`/volumes/${v.body.id}/clone`, { name: 'copy' });
+    expectText(await s.wait(r.headers.location), 500, `Unable to start volume copy, clone of snapshot ${/tmpsnap_[0-9a-f]{32}/.exec(JSON.stringify(s.runner.commandLog))![0]}: volume start: copy: failed: Commit failed on 10.0.0.2`);
+    // Left for a retry, visible as failed; the half-made clone is still on the nodes.
+    expect((await s.get('/operations/pending')).body.pendingoperations).toMatchObject([{ type_name: 'clone-volume', status: 'failed' }]);
+    expect(s.runner.snapshot().pool.volumes['copy']).toBeDefined();
+    await s.wait((await s.post('/operations/pending/cleanup', {})).headers.location);
+    expect((await s.get('/operations')).body).toMatchObject({ total: 0, failed: 0 });
+    expect(s.runner.snapshot().pool.volumes['copy']).toBeUndefined();
+    expect(s.runner.snapshot().pool.snapshots).toEqual({});
+    expect(driftBetween(s.config.glusterfs.dbPath)).toEqual([]);
+    expect(await usedSpace(t.devices)).toBe(used);
+    expect((await s.wait((await s.del(`/volumes/${v.body.id}`)).headers.location)).status).toBe(204);
+    expect(await usedSpace(t.devices)).toBe(0);
+    for (const [h, hs] of Object.entries(s.runner.snapshot().hosts)) expect(Object.keys(hs.lvs), `LVs left on ${h}`).toEqual([]);
   });
 });
 

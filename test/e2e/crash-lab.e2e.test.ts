@@ -177,7 +177,7 @@ describe.skipIf(!L).sequential('crash-safe operations on the real lab (ssh execu
           await waitRecovery(s, step);
         });
         const q = await s.req('GET', r.location);
-        // Finished before the kill (timing): its own result; otherwise interrupted, never pending.
+        // Finished before the kill (timing) or by recovery: its own result; otherwise rolled back, never pending.
         const completed = q.status === 303 || q.status === 204;
         if (!completed) expect({ status: q.status, text: q.text }, `${step}: queue entry`).toEqual({ status: 500, text: `${INTERRUPTED}\n` });
         console.log(`${step}: queue ${q.status}${completed ? ' (finished before the kill)' : ''}`);

@@ -451,8 +451,8 @@ describe.skipIf(!L).sequential('Brickyard on real GlusterFS: ssh executor', () =
     const ping = 'network.ping-timeout 5';
     const requests = {
       rep: { name: 'e2e_rep', kind: 'replicate', body: { size: 2, name: 'e2e_rep', durability: { type: 'replicate', replicate: { replica: 3 } }, glustervolumeoptions: [ping] } },
-      // average-file-size 4 KiB makes the arbiter brick 2 GiB / 4 KiB = 512 MiB: the default
-      // (64 KiB → 32 MiB) is below mkfs.xfs's 300 MB minimum (xfsprogs >= 5.19) and cannot be made.
+      // Default sizing: 2 GiB / 64 KiB = 32 MiB is below mkfs.xfs's 300 MB minimum (xfsprogs >= 5.19),
+      // so the arbiter brick gets glusterfs.arbiter_brick_min_size_mb (300 MiB) and can be made.
       arb: {
         name: 'e2e_arb',
         kind: 'arbiter',
@@ -460,7 +460,7 @@ describe.skipIf(!L).sequential('Brickyard on real GlusterFS: ssh executor', () =
           size: 2,
           name: 'e2e_arb',
           durability: { type: 'replicate', replicate: { replica: 3 } },
-          glustervolumeoptions: ['user.heketi.arbiter true', 'user.heketi.average-file-size 4', ping],
+          glustervolumeoptions: ['user.heketi.arbiter true', ping],
         },
       },
       ec: { name: 'e2e_ec', kind: 'disperse', body: { size: 2, name: 'e2e_ec', durability: { type: 'disperse', disperse: { data: 2, redundancy: 1 } }, glustervolumeoptions: [ping] } },
@@ -488,7 +488,8 @@ describe.skipIf(!L).sequential('Brickyard on real GlusterFS: ssh executor', () =
     }
     const arb = await srv.volume(vols.arb.id);
     const sizes = arb.bricks.map((b) => b.size).sort((a, b) => a - b);
-    expect(sizes).toEqual([524288, 2 * GiB_KiB, 2 * GiB_KiB]);
+    // the default arbiter minimum (300 MiB), which the lab's mkfs.xfs accepts
+    expect(sizes).toEqual([307200, 2 * GiB_KiB, 2 * GiB_KiB]);
     expect((await srv.volume(vols.ec.id)).bricks.map((b) => b.size)).toEqual([GiB_KiB, GiB_KiB, GiB_KiB]);
   });
 
@@ -511,9 +512,9 @@ describe.skipIf(!L).sequential('Brickyard on real GlusterFS: ssh executor', () =
       const seen = arb.get(`${b.host}:${b.path}`)!;
       expect(seen, `${b.host}:${b.path}`).toEqual(b.arbiter ? { size: 0, md5: md5('') } : { size: 4 * MiB, md5: vols.arb.files.get('rand.bin') });
     }
-    // the arbiter brick is the 512 MiB one
+    // the arbiter brick is the 300 MiB one
     const arbiterBrick = g.bricks.find((b) => b.arbiter)!;
-    expect(arbInfo.bricks.find((b) => `${labNodeOf(topo, b.node).ip}:${b.path}` === `${arbiterBrick.host}:${arbiterBrick.path}`)!.size).toBe(524288);
+    expect(arbInfo.bricks.find((b) => `${labNodeOf(topo, b.node).ip}:${b.path}` === `${arbiterBrick.host}:${arbiterBrick.path}`)!.size).toBe(307200);
     // disperse 2+1: a half-size fragment on each brick
     const ec = await onBricks(topo, await srv.volume(vols.ec.id), 'rand.bin');
     expect([...ec.values()].map((x) => x.size)).toEqual([2 * MiB, 2 * MiB, 2 * MiB]);

@@ -90,7 +90,7 @@ export function compareDbWithNodes(db: DB, state: MockState): string[] {
     const expected = bricks.filter((b) => b.volume_id === v.id && !b.pending_op).map((b) => `${storageOf.get(b.node_id)}:${b.path}`);
     if (expected.join(' ') !== g.bricks.join(' ')) problems.push(`volume ${v.name}: gluster bricks [${g.bricks.join(' ')}] != DB bricks [${expected.join(' ')}]`);
     if (g.status !== 'Started') problems.push(`volume ${v.name} is ${g.status} in gluster`);
-    // Clones keep their source's tag (Heketi does not retag them).
+    // Brickyard tags clones with their own id; clones Heketi made keep their source's tag.
     const clone = bricks.some((b) => b.volume_id === v.id && b.lv_name !== '');
     if (!clone && g.options['user.heketi.id'] !== v.id) problems.push(`volume ${v.name}: user.heketi.id is ${String(g.options['user.heketi.id'])}, DB id ${v.id}`);
   }

@@ -18,7 +18,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type supertest from 'supertest';
-import { loadOpenApiSpec } from '../../src/api/openapi.js';
+import { loadOpenApiSpec } from '../../src/api/openapi-spec.js';
 
 type Json = Record<string, unknown>;
 type Headers = Record<string, string | string[] | number | undefined>;

@@ -23,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { loadConfig, type Config } from '../../src/config.js';
+import { defaultConfig, loadConfig, type Config } from '../../src/config.js';
 import { qshFor } from '../../src/auth/jwt.js';
 import type { TestServer } from './server.js';
 
@@ -395,6 +395,8 @@ export interface KnownDifference {
   why: string;
 }
 
+/** The default arbiter brick minimum (config glusterfs.arbiter_brick_min_size_mb), KiB. */
+const ARBITER_MIN_DEFAULT_KiB = defaultConfig().glusterfs.arbiterBrickMinSizeMb * 1024;
 const hasBricks = (o: unknown) => !!o && typeof o === 'object' && Array.isArray((o as { bricks?: unknown }).bricks) && (o as { bricks: unknown[] }).bricks.length > 0;
 const brickSizes = (o: unknown) =>
   (hasBricks(o) ? (o as { bricks: { size?: unknown }[] }).bricks.map((b) => Number(b.size)) : []).sort((x, y) => x - y).join(',');
@@ -435,6 +437,17 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     match: { scenario: '*', json: /\.bricks\[\]\.(node|device|path)$/ },
     tolerate: 'any-value',
     why: 'which node/device gets a brick (and hence its path vg_<device>/brick_<id>) is randomised in Heketi',
+  },
+  {
+    id: 'arbiter-brick-minimum',
+    where: '* / any brick object: size, when Heketi made a brick smaller than the arbiter minimum',
+    match: {
+      scenario: '*',
+      json: /\.bricks\[\]\.size$/,
+      when: (ae, aa) => Number((ae[0] as { size?: unknown }).size) < ARBITER_MIN_DEFAULT_KiB && Number((aa[0] as { size?: unknown }).size) === ARBITER_MIN_DEFAULT_KiB,
+    },
+    tolerate: 'any-value',
+    why: "arbiter bricks are at least glusterfs.arbiter_brick_min_size_mb (300 MiB: mkfs.xfs of xfsprogs >= 5.19 refuses smaller filesystems); Heketi's minimum was 16 MiB",
   },
   {
     id: 'db-dump-placement',

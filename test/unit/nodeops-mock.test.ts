@@ -459,6 +459,15 @@ describe('health and hooks', () => {
     expect(lines.map((l) => JSON.parse(l) as { host: string; argv: string[] })[1]).toEqual({ host: 'node2', argv: ['mount'], exitCode: 7 });
   });
 
+  it('commandLogLimit 0 (a served mock) keeps no command log in memory, only in its file', async () => {
+    const served = new MockRunner({ stateFile: join(dir, 'served.json'), commandLogLimit: 0 });
+    await served.run('node1', [{ argv: ['mount'], timeoutSec: 5 }]);
+    expect(served.commandLog).toEqual([]);
+    const lines = readFileSync(join(dir, 'served.json.log'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([{ host: 'node1', argv: ['mount'], exitCode: 0 }]);
+    await served.close();
+  });
+
   it('lvm_wrapper words are understood', async () => {
     const w = new NodeOps(runner, cfg({ lvmWrapper: 'nsenter --mount=/rootfs/proc/1/ns/mnt --' }));
     const info = await w.deviceSetup({ manageHost: 'node1', deviceId: newId(), deviceName: '/dev/sdb', destroyData: false, knownPvUuids: new Map() });
@@ -541,7 +550,8 @@ describe('persistence', () => {
     for (let v = 0; v < 400; v++) {
       const bricks = await Promise.all(
         hosts.map(async (h) => {
-          const b = brickSpec(devs.get(h)!, { size: 1024, tpSize: 4096, poolMetadataSize: 4096 });
+          // The smallest filesystem mkfs.xfs makes (300 MiB): the mock refuses smaller ones, as xfsprogs >= 5.19.
+          const b = brickSpec(devs.get(h)!, { size: 307200, tpSize: 307200, poolMetadataSize: 4096 });
           await o.brickCreate(h, b);
           return { host: h, path: b.path };
         }),

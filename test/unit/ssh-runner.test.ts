@@ -33,6 +33,11 @@ case $host in
   refused*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255 ;;
   denied*) echo "root@$host: Permission denied (publickey)." >&2; exit 255 ;;
   muxdead*) printf 'mux_client_request_session: read from master failed: Broken pipe\\r\\nssh: connect to host %s port 22: Connection timed out\\r\\n' "$host" >&2; exit 255 ;;
+  # the connection drops mid-command: ssh says nothing at LogLevel=ERROR; a new one is refused
+  dropped*) [ "$ctl" = none ] && echo "ssh: connect to host $host port 22: No route to host" >&2; exit 255 ;;
+  # only a dead master's chatter; a new connection fails without a word
+  muxonly*) [ "$ctl" = none ] || printf 'mux_client_read_packet: read header failed: Broken pipe\\r\\n' >&2; exit 255 ;;
+  hostkey*) echo "Host key verification failed." >&2; exit 255 ;;
 esac
 sock=\${ctl//%C/sock-$host}
 if [ -n "$op" ]; then
@@ -341,6 +346,20 @@ describe('SshRunner batches', () => {
     const e = await rejection(r.run('muxdead.example', [cmd(['true'])]));
     expect(e.unreachable).toBe(true);
     expect(e.message).toBe('ssh: connect to host muxdead.example port 22: Connection timed out');
+  });
+
+  it('a node lost mid-command is reported with its name and ssh\'s own message, not only "status 255"', async () => {
+    const r = runner(cfg(), { sshBinary: fake });
+    const e = await rejection(r.run('dropped.example', [cmd(['true'])]));
+    expect(e.unreachable).toBe(true);
+    expect(e.message).toBe('ssh to dropped.example failed (exit 255): ssh: connect to host dropped.example port 22: No route to host');
+    const m = await rejection(r.run('muxonly.example', [cmd(['true'])]));
+    expect(m.unreachable).toBe(true);
+    expect(m.message).toBe('ssh to muxonly.example failed (exit 255): ssh exited with status 255 without a message');
+    const k = await rejection(r.run('hostkey.example', [cmd(['true'])]));
+    expect(k.unreachable).toBe(true);
+    expect(k.message).toBe('ssh to hostkey.example: Host key verification failed.');
+    await r.close();
   });
 
   it('a remote command that itself exits 255 is not "unreachable"', async () => {

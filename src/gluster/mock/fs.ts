@@ -6,6 +6,7 @@
 import { fail, normPath, ok, operands, parentOf, parseOpts, type Program, type Result } from './common.js';
 import type { MockLvm } from './lvm.js';
 import type { MountRec, NodeStore } from './state.js';
+import { XFS_MIN_FILESYSTEM_KiB } from '../../allocator/sizing.js';
 
 export class MockFs {
   constructor(
@@ -152,6 +153,9 @@ export class MockFs {
     if (this.lvm.isDisk(host, dev) && hs.pvs[dev] && !flags.has('f')) {
       return fail(`mkfs.xfs: ${dev} appears to contain an existing filesystem (LVM2_member).\nmkfs.xfs: Use the -f option to force overwrite.`);
     }
+    // As xfsprogs >= 5.19 (Debian 12 and current distributions).
+    const lv = this.lvm.lvKeyOfDev(host, dev);
+    if (lv && hs.lvs[lv]!.sizeKiB < XFS_MIN_FILESYSTEM_KiB) return fail('Filesystem must be larger than 300MB.');
     this.nodes.hostMut(host, 'fs', dev, { type: 'xfs', dirs: {} });
     return ok(`meta-data=${dev}              isize=512    agcount=4, agsize=65536 blks\n`);
   }

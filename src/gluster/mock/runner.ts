@@ -22,6 +22,8 @@ export interface MockRunnerOptions {
   delayMs?: number;
   /** While the state file is smaller than this, every batch rewrites it whole (default 16 KiB). */
   fullWriteMaxBytes?: number;
+  /** Entries of `commandLog` kept in memory (default 50,000; the file log next to the state keeps all). */
+  commandLogLimit?: number;
 }
 
 export interface FailRule {
@@ -58,8 +60,10 @@ export class MockRunner implements CommandRunner {
   private readonly delayMs: number;
   private failRules: FailRule[] = [];
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly commandLogLimit: number;
 
   constructor(opts: MockRunnerOptions = {}) {
+    this.commandLogLimit = opts.commandLogLimit ?? COMMAND_LOG_LIMIT;
     this.nodes = new NodeStore({
       stateFile: opts.stateFile,
       deviceKiB: (opts.deviceSizeGb ?? 500) * 1024 * 1024,
@@ -166,9 +170,11 @@ export class MockRunner implements CommandRunner {
         this.crashArm();
         const r = this.execOne(host, c.argv);
         const entry = { host, argv: [...c.argv], exitCode: r.exitCode };
-        this.commandLog.push(entry);
         // Bounded: a long-running mock server must not grow without limit (the file log keeps all).
-        if (this.commandLog.length > 2 * COMMAND_LOG_LIMIT) this.commandLog.splice(0, this.commandLog.length - COMMAND_LOG_LIMIT);
+        if (this.commandLogLimit > 0) {
+          this.commandLog.push(entry);
+          if (this.commandLog.length > 2 * this.commandLogLimit) this.commandLog.splice(0, this.commandLog.length - this.commandLogLimit);
+        }
         logged.push(entry);
         this.crashCheck();
         if (r.unreachable) throw new CommandError(failureText(r), host, c.argv, { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr }, true);

@@ -235,12 +235,13 @@ export class NodeStore {
 
   private load(file: string): void {
     if (!existsSync(file)) return;
-    const snap = JSON.parse(readFileSync(file, 'utf8')) as { format?: string; seq?: number; hosts?: MockState['hosts']; pool?: PoolState };
+    const text0 = readFileSync(file, 'utf8');
+    const snap = JSON.parse(text0) as { format?: string; seq?: number; hosts?: MockState['hosts']; pool?: PoolState };
     if (snap.format !== FORMAT) throw new Error(`mock state file ${file}: unknown format ${JSON.stringify(snap.format)}`);
     this.state = { hosts: {}, pool: { ...emptyPool(), ...snap.pool } };
     for (const [h, hs] of Object.entries(snap.hosts ?? {})) this.state.hosts[h] = { ...emptyHost(), ...hs };
     this.seq = snap.seq ?? 0;
-    this.snapshotBytes = Buffer.byteLength(readFileSync(file, 'utf8'));
+    this.snapshotBytes = Buffer.byteLength(text0);
     const journal = `${file}.journal`;
     if (!existsSync(journal)) return;
     const text = readFileSync(journal, 'utf8');
