@@ -7,7 +7,7 @@
  *   BENCH_SECONDS                            duration of each HTTP workload (default 5)
  *   BENCH_QUICK=1                            the scale rows on a small pool (500 volumes, under a minute)
  *   BENCH_SERVER_FLAGS                       more node flags for the bench servers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
- *   BENCH_ONLY=http,fill,placement,capacity,hostile,csi,scale,e2e   only these parts (default: all)
+ *   BENCH_ONLY=http,fill,placement,capacity,hostile,csi,console,scale,e2e   only these parts (default: all)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { cpuMs, startBenchServer } from './server.js';
 import { runHostileBenchmark } from './hostile.js';
 import { runScaleBenchmark } from './scale.js';
 import { runCapacityBenchmark } from './capacity.js';
+import { runConsoleBench } from './console.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ONLY = process.env.BENCH_ONLY?.split(',');
@@ -279,6 +280,9 @@ async function main(): Promise<void> {
 
   // (e) CreateVolume through the CSI driver vs the same create over REST.
   if (part('csi')) results.push(...(await runCsiBenchmark()));
+
+  // (e2) the web console's first paint of the Pool in chromium, on 100 nodes x 10 devices.
+  if (part('console')) results.push(...(await runConsoleBench()));
 
   // (f) flat costs and memory at 10,000 volumes.
   if (part('scale')) results.push(...(await runScaleBenchmark()));

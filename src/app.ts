@@ -20,6 +20,8 @@ import { metricsRoutes } from './api/metrics.js';
 import { dbRoutes } from './api/db.js';
 import { openapiRoutes } from './api/openapi.js';
 import { stateRoutes } from './api/state.js';
+import { uiRoutes } from './api/ui.js';
+import { poolRoutes } from './api/pool.js';
 import { topologyRoutes } from './api/topology.js';
 import { evictBrick } from './volumes/evict.js';
 import { prepareRecovery, recoverAtStart, recoverOperations } from './recovery/interrupted.js';
@@ -33,6 +35,7 @@ export const ROUTES: RouteModule[] = [
   metricsRoutes,
   queueRoutes,
   clusterRoutes,
+  poolRoutes,
   nodeRoutes,
   deviceRoutes,
   volumeRoutes,
@@ -44,6 +47,7 @@ export const ROUTES: RouteModule[] = [
   stateRoutes,
   adminRoutes,
   openapiRoutes,
+  uiRoutes(),
 ];
 
 export interface Brickyard {

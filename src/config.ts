@@ -54,6 +54,8 @@ export interface Config {
   defaultState: AdminState;
   /** Largest accepted request body in bytes (extension). */
   bodyLimit: number;
+  /** The web console at `/ui` (extension; on by default). */
+  console: { enabled: boolean };
   /**
    * Slow clients are cut (extension): a request's headers must arrive within `headersMs`, the
    * whole request (headers and body) within `requestMs`; an idle keep-alive connection is closed
@@ -105,6 +107,7 @@ export function defaultConfig(dataDir = './data'): Config {
     auth: { enabled: true, adminKey: '', userKey: '', iatLeewaySec: 120 },
     defaultState: 'normal',
     bodyLimit: 1024 * 1024,
+    console: { enabled: true },
     httpTimeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 },
     glusterfs: {
       executor: 'mock',
@@ -238,6 +241,7 @@ function applyFile(cfg: Config, text: string, file: string, warnings: string[]):
   top.string('key_file', (v) => (cfg.keyFile = v));
   top.string('default_state', (v) => (cfg.defaultState = parseAdminState(v, 'default_state')));
   top.int('body_limit', (v) => (cfg.bodyLimit = v), 1);
+  top.bool('enable_console', (v) => (cfg.console.enabled = v));
   top.int('headers_timeout', (v) => (cfg.httpTimeouts.headersMs = v * 1000), 1);
   top.int('request_timeout', (v) => (cfg.httpTimeouts.requestMs = v * 1000), 1);
   top.int('keepalive_timeout', (v) => (cfg.httpTimeouts.keepAliveMs = v * 1000), 1);
@@ -381,6 +385,7 @@ function applyEnv(cfg: Config, env: NodeJS.ProcessEnv, warnings: string[]): void
     });
   str('HEKETI_HTTP_PORT', (v) => (cfg.port = parsePort(v, 'HEKETI_HTTP_PORT')));
   str('BRICKYARD_LISTEN_ADDRESS', (v) => (cfg.listenAddress = v));
+  bool('BRICKYARD_CONSOLE', (v) => (cfg.console.enabled = v));
   str('HEKETI_ADMIN_KEY', (v) => (cfg.auth.adminKey = v));
   str('HEKETI_USER_KEY', (v) => (cfg.auth.userKey = v));
   int('HEKETI_JWT_IAT_LEEWAY_SECONDS', (v) => (cfg.auth.iatLeewaySec = Math.max(0, v)));

@@ -6,6 +6,7 @@ import { changeDeviceState, prepareDeviceAdd, prepareDeviceDelete, resyncDevice 
 import { deviceView, visibleDevice, visibleNode } from '../topology/views.js';
 import { parseTags, setDeviceTags, sortedTags } from '../store/topology.js';
 import { tx } from '../store/stmt.js';
+import { planRemoval } from '../volumes/evict.js';
 
 export const deviceRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
@@ -40,6 +41,14 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
       log: req.log,
     });
     return sendAccepted(reply, queueId, req.method);
+  });
+
+  // Brickyard's dry run of a removal: where each brick would move (nothing reserved, no node command).
+  app.get('/devices/:id/remove-plan', async (req, reply) => {
+    const device = visibleDevice(db, (req.params as { id: string }).id);
+    const node = device && visibleNode(db, device.node_id);
+    if (!device || !node) return sendText(reply, 404, 'Id not found');
+    return sendJson(reply, 200, planRemoval(ctx, node.cluster_id, new Set([device.id])));
   });
 
   // A GET that changes state, as in Heketi; its 202 carries Go's small HTML body.

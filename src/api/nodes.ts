@@ -4,8 +4,9 @@ import { sendAccepted, sendJson, sendText } from './http.js';
 import { NODE_ADD, STATE_CHANGE, TAG_CHANGE, applyTagChange, validateNodeAdd, validateStateChange, validateTagChange } from '../topology/requests.js';
 import { changeNodeState, prepareNodeDelete, startNodeAdd } from '../topology/nodes.js';
 import { nodeView, visibleNode } from '../topology/views.js';
-import { parseTags, setNodeTags, sortedTags } from '../store/topology.js';
+import { nodeDevices, parseTags, setNodeTags, sortedTags } from '../store/topology.js';
 import { tx } from '../store/stmt.js';
+import { planRemoval } from '../volumes/evict.js';
 
 export const nodeRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
@@ -39,6 +40,14 @@ export const nodeRoutes: RouteModule = (app, ctx) => {
       log: req.log,
     });
     return sendAccepted(reply, queueId, req.method);
+  });
+
+  // Brickyard's dry run of a node removal: where each brick of its devices would move.
+  app.get('/nodes/:id/remove-plan', async (req, reply) => {
+    const node = visibleNode(db, (req.params as { id: string }).id);
+    if (!node) return sendText(reply, 404, 'Id not found');
+    const devices = new Set(nodeDevices(db, node.id).map((d) => d.id));
+    return sendJson(reply, 200, planRemoval(ctx, node.cluster_id, devices, node.id));
   });
 
   app.post('/nodes/:id/tags', async (req, reply) => {

@@ -2,10 +2,12 @@ import type { RouteModule } from './server.js';
 import { decodeBody } from '../core/decode.js';
 import { sendAccepted, sendJson, sendText } from './http.js';
 import { LIMITS, idError, throwIfInvalid, tooMany } from '../core/validation.js';
-import { CHANGE_DESCRIPTION, getOperation, listOperations, type OperationRow } from '../operations/journal.js';
+import { CHANGE_DESCRIPTION, getOperation, listOperations, type Action, type OperationRow } from '../operations/journal.js';
 import { recoverOperations } from '../recovery/interrupted.js';
 
 const CLEANUP = { operations: 'strings' } as const;
+
+const changeView = (a: Action) => ({ id: a.id, description: CHANGE_DESCRIPTION[a.change] ?? 'Unknown' });
 
 export const operationRoutes: RouteModule = (app, ctx) => {
   const { db } = ctx;
@@ -23,6 +25,25 @@ export const operationRoutes: RouteModule = (app, ctx) => {
     }),
   );
 
+  // Brickyard's one-request view for the console: every pending operation with its changes and the
+  // steps it has completed (the journal), newest first.
+  app.get('/operations/details', async (_req, reply) =>
+    sendJson(reply, 200, {
+      operations: listOperations(db)
+        .sort((a, b) => b.timestamp - a.timestamp || (a.id < b.id ? -1 : 1))
+        .map((op) => ({
+          id: op.id,
+          type_name: op.type,
+          status: op.status,
+          sub_status: subStatus(op),
+          timestamp: op.timestamp,
+          committed: op.committed,
+          changes: op.actions.map(changeView),
+          steps_done: op.stepsDone,
+        })),
+    }),
+  );
+
   app.get('/operations/pending/:id', async (req, reply) => {
     const { id } = req.params as { id: string };
     const op = getOperation(db, id);
@@ -32,7 +53,7 @@ export const operationRoutes: RouteModule = (app, ctx) => {
       type_name: op.type,
       status: op.status,
       sub_status: '',
-      changes: op.actions.map((a) => ({ id: a.id, description: CHANGE_DESCRIPTION[a.change] ?? 'Unknown' })),
+      changes: op.actions.map(changeView),
     });
   });
 

@@ -14,8 +14,8 @@ declare module 'fastify' {
   }
 }
 
-/** Paths answered without a token (Heketi: /hello and /metrics; ours: the API docs). */
-const OPEN_PATHS = [/^\/hello$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/];
+/** Paths answered without a token (Heketi: /hello and /metrics; ours: the API docs and the console's static files). */
+const OPEN_PATHS = [/^\/hello$/, /^\/metrics$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/, /^\/ui(\/.*)?$/];
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 

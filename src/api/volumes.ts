@@ -18,7 +18,7 @@ import {
 } from '../volumes/lifecycle.js';
 import { buildVolumeClone, execVolumeClone } from '../volumes/clone.js';
 import { setRestriction } from '../volumes/restriction.js';
-import { volumePage, volumeView, type VolumePageQuery } from '../volumes/views.js';
+import { VOLUME_SORTS, volumePage, volumeView, type VolumePageQuery, type VolumeSort } from '../volumes/views.js';
 import { volumeCapacity } from '../volumes/capacity.js';
 
 export const DETAILS_PAGE = { default: 500, max: 1000 };
@@ -43,7 +43,21 @@ function detailsQuery(query: unknown): VolumePageQuery {
   const limitText = one('limit');
   const limit = limitText === undefined ? DETAILS_PAGE.default : /^[0-9]{1,7}$/.test(limitText) ? Number(limitText) : NaN;
   if (!(limit >= 1 && limit <= DETAILS_PAGE.max)) throw badRequest(`limit must be a whole number from 1 to ${DETAILS_PAGE.max}`);
-  return { limit, after: id('after', 'a volume'), name: one('name'), cluster: id('cluster', 'a cluster') };
+  const offsetText = one('offset');
+  const offset = offsetText === undefined ? undefined : /^[0-9]{1,9}$/.test(offsetText) ? Number(offsetText) : NaN;
+  if (Number.isNaN(offset)) throw badRequest('offset must be a whole number from 0 to 999999999');
+  const sortText = one('sort');
+  let sort: VolumeSort | undefined;
+  if (sortText !== undefined) {
+    const key = sortText.replace(/^-/, '');
+    if (!(VOLUME_SORTS as readonly string[]).includes(key)) throw badRequest(`sort must be one of ${VOLUME_SORTS.join(', ')} (a leading - sorts descending)`);
+    sort = { key: key as VolumeSort['key'], desc: sortText.startsWith('-') };
+  }
+  const after = id('after', 'a volume');
+  if (after !== undefined && (offset !== undefined || (sort && (sort.key !== 'id' || sort.desc)))) {
+    throw badRequest('after pages in ascending id order only: use offset with sort');
+  }
+  return { limit, after, offset, name: one('name'), cluster: id('cluster', 'a cluster'), search: one('search'), sort };
 }
 
 export const volumeRoutes: RouteModule = (app, ctx) => {

@@ -89,12 +89,18 @@ function claimNumber(claims: Record<string, unknown>, name: string): number | un
   return Math.trunc(v);
 }
 
-/** Brickyard's read-only volume extensions a user token may call besides Heketi's `/volumes`. */
-const USER_EXTENSIONS = new Set(['GET /volumes/details', 'POST /volumes/capacity']);
+/**
+ * Brickyard's read-only extensions a user token may call besides Heketi's `/volumes`: what the
+ * console's read-only views show (the pool, volume pages with their brick sets, the operations
+ * journal) and the capacity a create could get. No node command, no change, no secret.
+ */
+const USER_READS = new Set(['GET /pool', 'GET /volumes/details', 'POST /volumes/capacity', 'GET /operations/details']);
+const USER_READ_PATTERNS: [method: string, path: RegExp][] = [['GET', /^\/volumes\/[0-9A-Fa-f]{32}\/sets$/]];
 
-/** Heketi lets a user token call exactly `/volumes` (any method); Brickyard adds its volume reads. */
+/** Heketi lets a user token call exactly `/volumes` (any method); Brickyard adds its reads. */
 function userMayCall(method: string, path: string): boolean {
-  return path === '/volumes' || USER_EXTENSIONS.has(`${method} ${path}`);
+  if (path === '/volumes' || USER_READS.has(`${method} ${path}`)) return true;
+  return USER_READ_PATTERNS.some(([m, re]) => m === method && re.test(path));
 }
 
 /**

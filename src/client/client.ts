@@ -25,10 +25,13 @@ import type {
   LogLevelInfo,
   NodeAddRequest,
   NodeInfo,
+  OperationsDetails,
   OperationsInfo,
   PendingOperationDetails,
   PendingOperationList,
   PendingOperationsCleanupRequest,
+  PoolSummary,
+  RemovalPlan,
   RepairRequest,
   RepairResult,
   State,
@@ -47,6 +50,7 @@ import type {
   VolumeInfo,
   VolumeList,
   VolumePlan,
+  VolumeSets,
 } from './types.js';
 
 /** A path with every interpolated value percent-encoded as one path segment. */
@@ -137,6 +141,11 @@ export class HeketiClient extends Transport {
     return this.operationVoid('POST', path`/nodes/${id}/state`, stateBody(state), 'node state');
   }
 
+  /** `GET /nodes/{id}/remove-plan` (Brickyard): where each brick of the node would move. */
+  nodeRemovePlan(id: string): Promise<RemovalPlan> {
+    return this.json('GET', path`/nodes/${id}/remove-plan`, undefined, 200);
+  }
+
   /** Returns the node's tags after the change. */
   nodeSetTags(id: string, req: TagsChangeRequest): Promise<Tags> {
     return this.json('POST', path`/nodes/${id}/tags`, req, 200);
@@ -168,6 +177,11 @@ export class HeketiClient extends Transport {
     return this.operationVoid('GET', path`/devices/${id}/resync`, undefined, 'device resync');
   }
 
+  /** `GET /devices/{id}/remove-plan` (Brickyard): where each brick of the device would move. */
+  deviceRemovePlan(id: string): Promise<RemovalPlan> {
+    return this.json('GET', path`/devices/${id}/remove-plan`, undefined, 200);
+  }
+
   deviceSetTags(id: string, req: TagsChangeRequest): Promise<Tags> {
     return this.json('POST', path`/devices/${id}/tags`, req, 200);
   }
@@ -193,12 +207,17 @@ export class HeketiClient extends Transport {
     return this.json('POST', '/volumes/capacity', req, 200);
   }
 
-  /** `GET /volumes/details` (Brickyard): one page of volume infos, sorted by id. */
+  /** `GET /volumes/details` (Brickyard): one page of volume infos (search, sort, keyset or numbered pages). */
   volumeDetails(query: VolumeDetailsQuery = {}): Promise<VolumeDetailsPage> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
     const q = params.toString();
     return this.json('GET', q ? `/volumes/details?${q}` : '/volumes/details', undefined, 200);
+  }
+
+  /** `GET /volumes/{id}/sets` (Brickyard): brick ids per replica/disperse set, in gluster order. */
+  volumeSets(id: string): Promise<VolumeSets> {
+    return this.json('GET', path`/volumes/${id}/sets`, undefined, 200);
   }
 
   volumeInfo(id: string): Promise<VolumeInfo> {
@@ -281,6 +300,11 @@ export class HeketiClient extends Transport {
     return this.json('GET', '/operations', undefined, 200);
   }
 
+  /** `GET /operations/details` (Brickyard): every pending operation with its journal. */
+  operationsDetails(): Promise<OperationsDetails> {
+    return this.json('GET', '/operations/details', undefined, 200);
+  }
+
   pendingOperationList(): Promise<PendingOperationList> {
     return this.json('GET', '/operations/pending', undefined, 200);
   }
@@ -348,6 +372,11 @@ export class HeketiClient extends Transport {
 
   async adminStateSet(state: AdminState): Promise<void> {
     await this.expectStatus('POST', '/admin', { state }, 204);
+  }
+
+  /** `GET /pool` (Brickyard): clusters, nodes and devices with capacity, without brick lists. */
+  poolSummary(): Promise<PoolSummary> {
+    return this.json('GET', '/pool', undefined, 200);
   }
 
   /** `GET /topology` (Brickyard): the object `topology()` assembles, in one request. */

@@ -308,9 +308,9 @@ export interface VolumeCapacity extends VolumeCapacityAnswer {
 
 /** One page of `GET /volumes/details`. */
 export interface VolumeDetailsPage {
-  /** Sorted by id, each as `GET /volumes/{id}`. */
+  /** In the query's `sort` order (id by default), each as `GET /volumes/{id}`. */
   volumes: VolumeInfo[];
-  /** `after` for the next page, or null on the last one. */
+  /** `after` for the next page, or null on the last one (always null unless in ascending id order). */
   next: Id | null;
   /** Matching volumes over all pages. */
   total: number;
@@ -327,6 +327,86 @@ export interface TopologyCluster {
 
 export interface Topology {
   clusters: TopologyCluster[];
+}
+
+/** `GET /pool` (Brickyard): the pool without brick or volume lists. Sizes in KiB. */
+export interface PoolSummaryDevice {
+  id: Id;
+  name: string;
+  state: State;
+  tags: Tags;
+  storage: Storage;
+  /** KiB of `used` held by bricks of unfinished operations. */
+  reserved: number;
+  bricks: number;
+}
+
+export interface PoolSummaryNode {
+  id: Id;
+  zone: number;
+  hostnames: Hostnames;
+  state: State;
+  tags: Tags;
+  devices: PoolSummaryDevice[];
+}
+
+export interface PoolSummaryCluster {
+  id: Id;
+  file: boolean;
+  block: boolean;
+  volumes: number;
+  blockvolumes: number;
+  nodes: PoolSummaryNode[];
+}
+
+export interface PoolSummary {
+  clusters: PoolSummaryCluster[];
+}
+
+/** `GET /volumes/{id}/sets` (Brickyard): brick ids per replica/disperse set, in gluster order. */
+export interface VolumeSets {
+  sets: Id[][];
+}
+
+export interface BrickLocation {
+  node: Id;
+  device: Id;
+}
+
+/** One brick of a removal dry run: where it would move, or why it cannot. */
+export interface PlannedMove {
+  brick: Id;
+  volume: Id;
+  volume_name: string;
+  /** KiB */
+  size: number;
+  from: BrickLocation;
+  to?: BrickLocation;
+  reason?: string;
+  reasons?: string[];
+}
+
+/** `GET /devices/{id}/remove-plan`, `GET /nodes/{id}/remove-plan` (Brickyard). */
+export interface RemovalPlan {
+  feasible: boolean;
+  moves: PlannedMove[];
+}
+
+/** One entry of `GET /operations/details` (Brickyard). */
+export interface OperationDetail {
+  id: Id;
+  type_name: string;
+  status: '' | 'stale' | 'failed';
+  sub_status: '' | 'in-flight';
+  /** Unix seconds when the operation was recorded. */
+  timestamp: number;
+  committed: boolean;
+  changes: PendingChange[];
+  steps_done: string[];
+}
+
+export interface OperationsDetails {
+  operations: OperationDetail[];
 }
 
 // ------------------------------------------------------------------------------- requests
@@ -401,12 +481,20 @@ export type VolumeCapacityRequest = Partial<VolumeCreateRequest> & { each_durabi
 export interface VolumeDetailsQuery {
   /** 1–1000, default 500. */
   limit?: number;
-  /** The previous page's `next`. */
+  /** The previous page's `next` (ascending id order only). */
   after?: Id;
+  /** Skip this many volumes of the sorted, filtered list (numbered pages; not with `after`). */
+  offset?: number;
   /** Exact volume name. */
   name?: string;
   cluster?: Id;
+  /** Part of the name (ASCII case-insensitive), or the start of the id. */
+  search?: string;
+  /** `id` (default), `name`, `size` or `cluster`, ties by id; a leading `-` sorts descending. */
+  sort?: VolumeSortKey | `-${VolumeSortKey}`;
 }
+
+export type VolumeSortKey = 'id' | 'name' | 'size' | 'cluster';
 
 export interface VolumeExpandRequest {
   /** GiB to add. */

@@ -1,7 +1,7 @@
 import type { AppContext } from '../core/context.js';
 import { HttpError, errorText, notFound } from '../errors.js';
 import { newId } from '../ids.js';
-import { tx } from '../store/stmt.js';
+import { stmt, tx } from '../store/stmt.js';
 import { clusterNodes, getNode } from '../store/topology.js';
 import { BRICK_ARBITER, getBrick, getVolume, insertBrick, setBrickPending, volumeBricks, deleteBrickRow, type BrickRow, type VolumeRow } from '../store/volumes.js';
 import { releaseDeviceSpace, reserveDeviceSpace } from '../store/volumes.js';
@@ -9,6 +9,7 @@ import { CHANGE, endOperation, insertOperation, markCommitted, recordStep } from
 import { INTERRUPTED } from '../store/queue.js';
 import { registerRecovery } from '../recovery/interrupted.js';
 import { placeReplacement } from '../allocator/place.js';
+import type { AllocCluster, ReplacementResult } from '../allocator/types.js';
 import { allocCluster, placementRequest, poolRelease } from './placement.js';
 import { createBricks, destroyBricks, glusterBrick, manageHostOf } from './bricks.js';
 import { setSize, volumeDurability, isArbiter } from './model.js';
@@ -69,6 +70,83 @@ async function checkHeal(ctx: AppContext, host: string, v: VolumeRow, brick: Bri
   if (present < quorum) throw new HttpError(500, `Cannot replace brick ${brick.id} as only ${present} of ${quorum} required peer bricks are online`);
 }
 
+/** The allocator's choice of a new device for `old` (the same rules as Heketi's brick eviction). */
+function findReplacement(ctx: AppContext, cluster: AllocCluster, v: VolumeRow, old: BrickRow, members: Pick<BrickRow, 'node_id' | 'device_id'>[]): ReplacementResult | { error: string } {
+  const options = JSON.parse(v.options) as string[];
+  const req = placementRequest(ctx, { sizeGiB: 1, durability: volumeDurability(v), snapshotFactor: v.snapshot_enable ? Math.fround(v.snapshot_factor) : 1, existingBricks: 0, options });
+  if ('error' in req) return req;
+  return placeReplacement(cluster, {
+    oldBrick: { deviceId: old.device_id, nodeId: old.node_id, size: old.size, arbiter: old.sub_type === BRICK_ARBITER },
+    otherMembers: members.map((m) => ({ nodeId: m.node_id, deviceId: m.device_id })),
+    arbiterVolume: isArbiter(options),
+    snapshotFactor: req.snapshotFactor,
+    zoneChecking: req.zoneChecking,
+    tagMatch: req.tagMatch,
+    seed: req.seed,
+  });
+}
+
+export interface PlannedMove {
+  brick: string;
+  volume: string;
+  volume_name: string;
+  /** Brick size in KiB. */
+  size: number;
+  from: { node: string; device: string };
+  /** Where the brick would go; absent when no device can take it (see `reason`). */
+  to?: { node: string; device: string };
+  /** Why no device can take it: the allocator's error, and what excluded each device. */
+  reason?: string;
+  reasons?: string[];
+}
+
+export interface RemovalPlan {
+  /** True when every brick has a new home. */
+  feasible: boolean;
+  moves: PlannedMove[];
+}
+
+/**
+ * Dry run of a device or node removal (Brickyard extension): where each brick on `deviceIds`
+ * would move, decided by the allocator exactly as the eviction does, one brick after the other
+ * with the space each earlier move takes. Reads the DB only; no node command, nothing reserved.
+ * The plan uses the DB's brick order; the real eviction asks gluster for it, and ties between
+ * equally good devices are broken at random, so the real move may pick a different equal device.
+ */
+export function planRemoval(ctx: AppContext, clusterId: string, deviceIds: Set<string>, nodeId?: string): RemovalPlan {
+  const { db } = ctx;
+  return tx(db, () => {
+    const cluster = allocCluster(db, clusterId, { devices: deviceIds, ...(nodeId ? { nodes: new Set([nodeId]) } : {}) });
+    const devices = new Map(cluster.nodes.flatMap((n) => n.devices.map((d) => [d.id, d] as const)));
+    const moving = stmt(db, `SELECT * FROM bricks WHERE device_id IN (SELECT value FROM json_each(?)) AND path != '' ORDER BY id`).all(
+      JSON.stringify([...deviceIds]),
+    ) as BrickRow[];
+    // Where each brick of an affected volume is, updated as the plan moves them.
+    const location = new Map<string, Pick<BrickRow, 'node_id' | 'device_id'>>();
+    const moves: PlannedMove[] = [];
+    for (const old of moving) {
+      const v = getVolume(db, old.volume_id);
+      if (!v) continue;
+      const bricks = volumeBricks(db, v.id).map((b) => ({ ...b, ...location.get(b.id) }));
+      const move: PlannedMove = { brick: old.id, volume: v.id, volume_name: v.name, size: old.size, from: { node: old.node_id, device: old.device_id } };
+      const r = findReplacement(ctx, cluster, v, old, setMembers(ctx, v, bricks, old));
+      if ('error' in r) move.reason = r.error;
+      else if (!r.ok) {
+        move.reason = r.failure.error;
+        move.reasons = r.failure.reasons;
+      }
+      else {
+        move.to = { node: r.brick.nodeId, device: r.brick.deviceId };
+        location.set(old.id, { node_id: r.brick.nodeId, device_id: r.brick.deviceId });
+        const target = devices.get(r.brick.deviceId);
+        if (target) target.free -= r.brick.reserved;
+      }
+      moves.push(move);
+    }
+    return { feasible: moves.every((m) => m.to), moves };
+  });
+}
+
 interface EvictState {
   opId: string;
   volumeId: string;
@@ -89,19 +167,8 @@ function buildEviction(ctx: AppContext, brickId: string, glusterOrder?: string[]
     if (v.pending_op || bricks.some((b) => b.pending_op)) {
       throw new HttpError(500, `${PREFIX}: Can not evict brick ${brickId} from volume ${v.id}: volume has pending bricks`);
     }
-    const options = JSON.parse(v.options) as string[];
-    const req = placementRequest(ctx, { sizeGiB: 1, durability: volumeDurability(v), snapshotFactor: v.snapshot_enable ? Math.fround(v.snapshot_factor) : 1, existingBricks: 0, options });
-    if ('error' in req) throw new HttpError(500, req.error);
-    const members = setMembers(ctx, v, bricks, old, glusterOrder);
-    const r = placeReplacement(allocCluster(db, v.cluster_id), {
-      oldBrick: { deviceId: old.device_id, nodeId: old.node_id, size: old.size, arbiter: old.sub_type === BRICK_ARBITER },
-      otherMembers: members.map((m) => ({ nodeId: m.node_id, deviceId: m.device_id })),
-      arbiterVolume: isArbiter(options),
-      snapshotFactor: req.snapshotFactor,
-      zoneChecking: req.zoneChecking,
-      tagMatch: req.tagMatch,
-      seed: req.seed,
-    });
+    const r = findReplacement(ctx, allocCluster(db, v.cluster_id), v, old, setMembers(ctx, v, bricks, old, glusterOrder));
+    if ('error' in r) throw new HttpError(500, r.error);
     if (!r.ok) throw new HttpError(500, r.failure.error);
     const opId = newId();
     const id = newId();

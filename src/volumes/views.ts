@@ -98,11 +98,20 @@ export function volumeViews(db: DB, volumes: VolumeRow[]): VolumeInfo[] {
 
 export interface VolumePageQuery {
   limit: number;
-  /** Keyset cursor: only ids after this one. */
+  /** Keyset cursor: only ids after this one (id order only). */
   after?: string;
+  /** Skip this many of the sorted, filtered volumes (a console's "page N"). */
+  offset?: number;
   name?: string;
   cluster?: string;
+  /** Case-insensitive part of the name, or the start of the id. */
+  search?: string;
+  sort?: VolumeSort;
 }
+
+export const VOLUME_SORTS = ['id', 'name', 'size', 'cluster'] as const;
+export type VolumeSort = { key: (typeof VOLUME_SORTS)[number]; desc: boolean };
+const SORT_COLUMN: Record<VolumeSort['key'], string> = { id: 'id', name: 'name', size: 'size', cluster: 'cluster_id' };
 
 export interface VolumePage {
   volumes: VolumeInfo[];
@@ -114,8 +123,9 @@ export interface VolumePage {
 
 /**
  * One page of visible volumes (pending ones excluded, as in GET /volumes) with their infos, in id
- * order. Keyset paging: a volume that exists from the first page to the last is listed exactly
- * once whatever is created or deleted in between.
+ * order by default. Keyset paging (`after`, id order): a volume that exists from the first page
+ * to the last is listed exactly once whatever is created or deleted in between. `offset` pages
+ * any sort order (ties broken by id) for a console's numbered pages.
  */
 export function volumePage(db: DB, q: VolumePageQuery): VolumePage {
   const where = ['pending_op IS NULL'];
@@ -128,12 +138,27 @@ export function volumePage(db: DB, q: VolumePageQuery): VolumePage {
     where.push('cluster_id = ?');
     args.push(q.cluster);
   }
+  if (q.search !== undefined) {
+    // LIKE with the user's text as data: % and _ escaped; ASCII case-insensitive as SQLite's LIKE.
+    const like = q.search.replace(/[\\%_]/g, (c) => `\\${c}`);
+    where.push(`(name LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')`);
+    args.push(`%${like}%`, `${like.toLowerCase()}%`);
+  }
   const filter = where.join(' AND ');
   const total = (stmt(db, `SELECT COUNT(*) AS n FROM volumes WHERE ${filter}`).get(...args) as { n: number }).n;
+  const sort = q.sort ?? { key: 'id', desc: false };
+  const dir = sort.desc ? 'DESC' : 'ASC';
+  const order = sort.key === 'id' ? `id ${dir}` : `${SORT_COLUMN[sort.key]} ${dir}, id ${dir}`;
   // One more row than asked tells whether another page follows.
-  const rows = stmt(db, `SELECT * FROM volumes WHERE ${filter} AND id > ? ORDER BY id LIMIT ?`).all(...args, q.after ?? '', q.limit + 1) as VolumeRow[];
+  const rows = (
+    q.after !== undefined
+      ? stmt(db, `SELECT * FROM volumes WHERE ${filter} AND id > ? ORDER BY id LIMIT ?`).all(...args, q.after, q.limit + 1)
+      : stmt(db, `SELECT * FROM volumes WHERE ${filter} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...args, q.limit + 1, q.offset ?? 0)
+  ) as VolumeRow[];
   const page = rows.slice(0, q.limit);
-  return { volumes: volumeViews(db, page), next: rows.length > q.limit ? page[page.length - 1]!.id : null, total };
+  // The keyset cursor only means something in id order.
+  const next = rows.length > q.limit && sort.key === 'id' && !sort.desc ? page[page.length - 1]!.id : null;
+  return { volumes: volumeViews(db, page), next, total };
 }
 
 /**

@@ -130,6 +130,33 @@ describe('JWT authentication (heketi-auth.md)', () => {
     expect(put.status).toBe(405);
   });
 
+  it("lets user tokens read the console's Brickyard extensions, GET only, and nothing that acts or runs node commands", async () => {
+    const asUser = (method: string, path: string) =>
+      s.raw()[method.toLowerCase() as 'get' | 'post' | 'delete'](path).set('Authorization', `bearer ${token(method, path, { iss: 'user' })}`);
+    const id = '0123456789abcdef0123456789abcdef';
+    expect((await asUser('GET', '/pool')).status).toBe(200);
+    expect((await asUser('GET', '/volumes/details')).status).toBe(200);
+    expect((await asUser('GET', '/operations/details')).status).toBe(200);
+    // Past auth: the route itself answers (no such volume).
+    expectText(await asUser('GET', `/volumes/${id}/sets`), 404, 'Id not found');
+    for (const [method, path] of [
+      ['POST', '/pool'],
+      ['DELETE', `/volumes/${id}/sets`],
+      ['GET', `/volumes/${id}/sets/x`],
+      ['GET', '/volumes/not-an-id/sets'],
+      ['GET', '/topology'],
+      ['GET', `/nodes/${id}/remove-plan`],
+      ['GET', `/devices/${id}/remove-plan`],
+      ['POST', '/volumes/plan'],
+      ['GET', '/internal/state/drift'],
+      ['GET', '/operations'],
+      ['GET', '/operations/pending'],
+      ['POST', '/operations/pending/cleanup'],
+    ] as const) {
+      expectText(await asUser(method, path), 401, 'Administrator access required');
+    }
+  });
+
   it('formats durations like Go', () => {
     expect(goDuration(0)).toBe('0s');
     expect(goDuration(45)).toBe('45s');

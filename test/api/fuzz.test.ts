@@ -397,7 +397,7 @@ function anyRequestArb(routes: Route[]): fc.Arbitrary<FuzzReq> {
       query: fc.oneof(
         fc.constantFrom('?', '?a=b&a=c', '?id=;reboot', '?%00=%0a', '?limit=2', '?limit=0&after=', '?name=v1&name=v2'),
         hostileString.map((x) => `?q=${encodeURIComponent(x)}`),
-        fc.tuple(fc.constantFrom('limit', 'after', 'name', 'cluster'), fc.oneof(hostileString, hex32, fc.integer().map(String))).map(([k, v]) => `?${k}=${encodeURIComponent(v)}`),
+        fc.tuple(fc.constantFrom('limit', 'after', 'name', 'cluster', 'offset', 'search', 'sort'), fc.oneof(hostileString, hex32, fc.integer().map(String))).map(([k, v]) => `?${k}=${encodeURIComponent(v)}`),
       ),
       body: bodyArb(BODIES[`${routes[i]!.method} ${routes[i]!.path}`]),
       contentType: fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=----x', 'garbage', ';;;', 'application/json; charset=utf-16', '*/*', 'a'.repeat(4000)),

@@ -15,8 +15,8 @@ import { assertMatchesSpec, compileAllSchemas, deref, expectSpec, matchPath, ope
 const PENDING_ROUTES: string[] = [
 ];
 
-/** Swagger UI's own routes (assets, /docs/json, /docs/yaml, /docs/): not API, not in the spec. */
-const isSwaggerInternal = (url: string) => url.startsWith('/docs/');
+/** Swagger UI's own routes (assets, /docs/json, /docs/yaml, /docs/) and the console's files under /ui/: static, documented under /docs and /ui. */
+const isSwaggerInternal = (url: string) => url.startsWith('/docs/') || url === '/ui/*';
 
 // Record every route the app registers: wrap buildApp so a first route module installs an
 // onRoute hook, and add openapiRoutes if src/app.ts does not list it yet.
@@ -50,12 +50,12 @@ describe('openapi.yaml (standalone)', () => {
       .filter((o) => Array.isArray(o.operation.security) && (o.operation.security as unknown[]).length === 0)
       .map((o) => `${o.method} ${o.path}`)
       .sort();
-    expect(open).toEqual(['GET /docs', 'GET /hello', 'GET /metrics', 'GET /openapi.json']);
+    expect(open).toEqual(['GET /docs', 'GET /hello', 'GET /metrics', 'GET /openapi.json', 'GET /ui']);
     const userOps = specOperations()
       .filter((o) => o.operation['x-brickyard-access'] === 'user')
       .map((o) => `${o.method} ${o.path}`)
       .sort();
-    expect(userOps).toEqual(['GET /volumes', 'GET /volumes/details', 'POST /volumes', 'POST /volumes/capacity']);
+    expect(userOps).toEqual(['GET /operations/details', 'GET /pool', 'GET /volumes', 'GET /volumes/details', 'GET /volumes/{id}/sets', 'POST /volumes', 'POST /volumes/capacity']);
   });
 
   it('compiles every schema with ajv', () => {

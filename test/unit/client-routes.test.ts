@@ -9,6 +9,7 @@ const RENAMED: Record<string, string | null> = {
   operationsInfo: 'operations',
   pendingOperationCleanup: 'operationsCleanup',
   swaggerUi: null, // the HTML page of the API browser, for people
+  webConsole: null, // the console's page, for people
 };
 
 describe('src/client covers openapi.yaml', () => {

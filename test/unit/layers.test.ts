@@ -30,7 +30,7 @@ const LAYERS: Layer[][] = [
       only: ['client', 'gluster', 'csi-driver-name.ts'],
       importedBy: ['cli'],
     },
-    { name: 'console', why: '(to come) browser code: imports client only, and nothing imports it', only: ['client'], importedBy: [] },
+    { name: 'console', why: 'the web console (browser code, bundled by Vite): imports client only, and nothing imports it', only: ['client'], importedBy: [] },
   ],
   [{ name: 'client', why: 'the REST client (JWT, /queue following, 429s): runs outside the server, imports only errors.ts', only: ['errors.ts'] }],
   [{ name: 'volumes', why: "volume and block-volume lifecycle, clone, eviction; shows bricks through topology's views" }],
@@ -158,8 +158,8 @@ describe('import layers (imports only point down)', () => {
   });
 
   it('src/client and src/console import nothing from the server layers', () => {
-    const allowed = ['client', 'errors.ts'];
-    expect(listing(ours.filter((e) => ['client', 'console'].includes(layerOf(e.from)) && !allowed.includes(layerOf(e.to))))).toEqual([]);
+    const allowed = (from: string) => ['client', 'errors.ts', from];
+    expect(listing(ours.filter((e) => ['client', 'console'].includes(layerOf(e.from)) && !allowed(layerOf(e.from)).includes(layerOf(e.to))))).toEqual([]);
   });
 
   it('only src/api and the composition root use the HTTP framework', () => {
