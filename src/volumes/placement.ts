@@ -51,7 +51,7 @@ export interface PlacementParams {
 }
 
 /** The settings of heketi.json's `glusterfs` section that steer placement. */
-export type PlacementSettings = Pick<Config['glusterfs'], 'zoneChecking' | 'averageFileSizeKb' | 'brickMinSizeGb' | 'brickMaxSizeGb' | 'maxBricksPerVolume'>;
+export type PlacementSettings = Pick<Config['glusterfs'], 'zoneChecking' | 'averageFileSizeKb' | 'brickMinSizeGb' | 'brickMaxSizeGb' | 'maxBricksPerVolume' | 'arbiterBrickMinSizeMb'>;
 
 /** Volume options and configuration that steer placement (zone checking, tag match, arbiter size). */
 export function placementRequest(ctx: AppContext, p: PlacementParams): PlacementRequest | { error: string } {
