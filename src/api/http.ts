@@ -26,7 +26,12 @@ function jsonBody(json: string): string | Buffer {
 
 /** Go `json.NewEncoder(w).Encode`: compact JSON plus a newline, upper-case UTF-8 as Heketi sends. */
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json; charset=UTF-8').send(jsonBody(JSON.stringify(body)));
+  return sendJsonText(reply, status, JSON.stringify(body));
+}
+
+/** As `sendJson`, for an answer already serialised (compact JSON text without the newline). */
+export function sendJsonText(reply: FastifyReply, status: number, json: string): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json; charset=UTF-8').send(jsonBody(json));
 }
 
 /** Indented JSON (4 spaces) for /db/dump, /db/check and the examiner, as Heketi writes them. */

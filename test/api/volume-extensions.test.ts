@@ -235,6 +235,56 @@ describe('GET /volumes/details', () => {
     expect(await page('?limit=7')).toEqual({ volumes: single, next: null, total: 7 });
   });
 
+  /** The details answer as it must be byte for byte: the GET /volumes/{id} texts in id order. */
+  const expectDetailsBytes = async (query = '') => {
+    const r = await s.get(`/volumes/details${query}`);
+    expect(r.status, r.text).toBe(200);
+    const ids = (r.body.volumes as { id: string }[]).map((v) => v.id);
+    const singles = await Promise.all(ids.map(async (id) => (await s.get(`/volumes/${id}`)).text.trimEnd()));
+    expect(r.text).toBe(`{"volumes":[${singles.join(',')}],"next":${JSON.stringify(r.body.next)},"total":${r.body.total}}\n`);
+    return r.body.volumes as { id: string; mount: { glusterfs: { hosts: string[]; device: string; options: Record<string, string> } } }[];
+  };
+
+  it('has the exact bytes of GET /volumes/{id} for every kind of volume, across clusters', async () => {
+    s = await startTestServer();
+    const a = await cluster([1, 2, 3], 2, 'a');
+    const b = await cluster([1, 2], 1, 'b');
+    await createVolume({ size: 2, durability: R3, clusters: [a.cluster], snapshot: { enable: true, factor: 1.3 } });
+    await createVolume({ size: 1, clusters: [b.cluster], gid: 2000, glustervolumeoptions: ['performance.readdir-ahead on'] });
+    await createVolume({ size: 3, block: true, clusters: [a.cluster] });
+    expect((await s.wait((await s.post('/blockvolumes', { size: 1, clusters: [a.cluster] })).headers.location)).status).toBe(303);
+    await createVolume({ size: 2, durability: { type: 'disperse', disperse: { data: 2, redundancy: 1 } }, clusters: [a.cluster] });
+    const volumes = await expectDetailsBytes();
+    expect(volumes).toHaveLength(4);
+    await expectDetailsBytes('?limit=2');
+    await expectDetailsBytes(`?cluster=${b.cluster}`);
+    // Hosts in node id order; the device names the first, the backup servers the others.
+    const inB = volumes.find((v) => v.mount.glusterfs.hosts[0]!.startsWith('b'))!.mount.glusterfs;
+    expect([...inB.hosts].sort()).toEqual(['b0.storage', 'b1.storage']);
+    expect(inB.options).toEqual({ 'backup-volfile-servers': inB.hosts[1] });
+    expect(inB.device.startsWith(`${inB.hosts[0]}:`)).toBe(true);
+  });
+
+  it('follows its cluster\'s nodes as they join, go offline and leave, as GET /volumes/{id} does', async () => {
+    s = await startTestServer();
+    const a = await cluster([1, 2, 3], 1, 'a');
+    await createVolume({ size: 1, durability: R3, clusters: [a.cluster] });
+    await createVolume({ size: 1, clusters: [a.cluster] });
+    const hostsNow = async () => (await expectDetailsBytes()).map((v) => [...v.mount.glusterfs.hosts].sort());
+    const three = ['a0.storage', 'a1.storage', 'a2.storage'];
+    expect(await hostsNow()).toEqual([three, three]);
+    const added = await s.post('/nodes', { zone: 4, hostnames: { manage: ['a3'], storage: ['a3.storage'] }, cluster: a.cluster });
+    const node = (await s.wait(added.headers.location)).headers.location.split('/').pop()!;
+    const four = await hostsNow();
+    expect(four[0]).toHaveLength(4);
+    expect(four[0]).toContain('a3.storage');
+    // Offline, then removed.
+    expect((await s.wait((await s.post(`/nodes/${node}/state`, { state: 'offline' })).headers.location)).status).toBe(204);
+    expect(await hostsNow()).toEqual(four);
+    expect((await s.wait((await s.del(`/nodes/${node}`)).headers.location)).status).toBe(204);
+    expect(await hostsNow()).toEqual([three, three]);
+  });
+
   it('lists every volume that exists throughout exactly once while volumes come and go between pages', async () => {
     s = await startTestServer();
     await cluster([1, 2, 3], 2);
@@ -407,6 +457,10 @@ describe('GET /topology', () => {
       clusters.push({ volumes, nodes, id: c.id, block: c.block, file: c.file });
     }
     expect(r.body).toEqual({ clusters });
+    // Byte for byte: each volume's text is the one GET /volumes/{id} sends.
+    for (const c of r.body.clusters as { volumes: { id: string }[] }[]) {
+      for (const v of c.volumes) expect(r.text).toContain((await s.get(`/volumes/${v.id}`)).text.trimEnd());
+    }
     expect(r.body.clusters.flatMap((c: { volumes: unknown[] }) => c.volumes)).toHaveLength(3);
     // the same volume objects page by page
     expect((await s.get(`/volumes/details?cluster=${a.cluster}&limit=1`)).body.total).toBe(2);
