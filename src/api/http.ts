@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import type { JsonBytes } from '../util/json-bytes.js';
 
 /** Go `http.Error`: text/plain with nosniff and one trailing newline. */
 export function sendText(reply: FastifyReply, status: number, message: string): FastifyReply {
@@ -26,12 +28,16 @@ function jsonBody(json: string): string | Buffer {
 
 /** Go `json.NewEncoder(w).Encode`: compact JSON plus a newline, upper-case UTF-8 as Heketi sends. */
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return sendJsonText(reply, status, JSON.stringify(body));
+  return reply.code(status).header('content-type', 'application/json; charset=UTF-8').send(jsonBody(JSON.stringify(body)));
 }
 
-/** As `sendJson`, for an answer already serialised (compact JSON text without the newline). */
-export function sendJsonText(reply: FastifyReply, status: number, json: string): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json; charset=UTF-8').send(jsonBody(json));
+/** As `sendJson`, for JSON text written piece by piece (a large answer): its chunks go out as they are. */
+export function sendJsonBytes(reply: FastifyReply, status: number, json: JsonBytes): FastifyReply {
+  const chunks = json.finish('\n');
+  reply.code(status).header('content-type', 'application/json; charset=UTF-8');
+  if (chunks.length === 1) return reply.send(chunks[0]);
+  const bytes = chunks.reduce((n, c) => n + c.length, 0);
+  return reply.header('content-length', bytes).send(Readable.from(chunks));
 }
 
 /** Indented JSON (4 spaces) for /db/dump, /db/check and the examiner, as Heketi writes them. */

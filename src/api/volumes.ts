@@ -1,6 +1,6 @@
 import type { RouteModule } from './server.js';
 import { decodeBody, decodeOptionalBody } from '../core/decode.js';
-import { sendAccepted, sendJson, sendJsonText, sendText } from './http.js';
+import { sendAccepted, sendJson, sendJsonBytes, sendText } from './http.js';
 import { MSG, throwIfInvalid } from '../core/validation.js';
 import { HttpError, badRequest } from '../errors.js';
 import { getVolume, listVisibleVolumeIds, volumeBricks } from '../store/volumes.js';
@@ -100,12 +100,12 @@ export const volumeRoutes: RouteModule = (app, ctx) => {
   app.get('/volumes', async (_req, reply) => sendJson(reply, 200, { volumes: listVisibleVolumeIds(db) }));
 
   // Brickyard: many volume infos per request, keyset-paged by id.
-  app.get('/volumes/details', async (req, reply) => sendJsonText(reply, 200, volumePageJson(db, detailsQuery(req.query))));
+  app.get('/volumes/details', async (req, reply) => sendJsonBytes(reply, 200, volumePageJson(db, detailsQuery(req.query))));
 
   app.get('/volumes/:id', async (req, reply) => {
     const v = getVolume(db, (req.params as { id: string }).id);
     if (!v || v.pending_op) return sendText(reply, 404, 'Id not found');
-    return sendJsonText(reply, 200, volumeViewJson(db, v));
+    return sendJsonBytes(reply, 200, volumeViewJson(db, v));
   });
 
   app.delete('/volumes/:id', async (req, reply) => {

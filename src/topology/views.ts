@@ -86,15 +86,22 @@ export function nodeView(db: DB, n: NodeRow): NodeInfo {
   return nodeInfo(n, nodeDevices(db, n.id).map((d) => deviceView(db, d)));
 }
 
-/** Every visible node's info (as `nodeView`), grouped by cluster, from three statements in all. */
-export function nodeViewsByCluster(db: DB): Map<string, NodeInfo[]> {
-  const brickRows = stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks ORDER BY device_id, id').all() as BrickInfoRow[];
+/** The infos of a cluster's visible nodes (as `nodeView`), in id order, from three statements in all. */
+export function clusterNodeViews(db: DB, clusterId: string): NodeInfo[] {
+  const brickRows = stmt(
+    db,
+    // CROSS JOIN keeps this order (cluster's nodes → their devices → their bricks, each by index)
+    // instead of SQLite's choice of scanning every brick of the pool.
+    `SELECT b.id, b.path, b.device_id, b.node_id, b.volume_id, b.size FROM nodes n CROSS JOIN devices d ON d.node_id = n.id
+       CROSS JOIN bricks b ON b.device_id = d.id WHERE n.cluster_id = ? ORDER BY b.device_id, b.id`,
+  ).all(clusterId) as BrickInfoRow[];
   const bricks = groupBy(brickRows, (b) => b.device_id);
-  const deviceRows = stmt(db, 'SELECT * FROM devices WHERE pending_op IS NULL ORDER BY id').all() as DeviceRow[];
+  const deviceRows = stmt(
+    db,
+    'SELECT d.* FROM devices d JOIN nodes n ON n.id = d.node_id WHERE n.cluster_id = ? AND d.pending_op IS NULL ORDER BY d.id',
+  ).all(clusterId) as DeviceRow[];
   const devices = groupBy(deviceRows, (d) => d.node_id);
-  const nodes = stmt(db, 'SELECT * FROM nodes WHERE pending_op IS NULL ORDER BY id').all() as NodeRow[];
-  const infos = nodes.map((n) => nodeInfo(n, (devices.get(n.id) ?? []).map((d) => deviceInfo(d, (bricks.get(d.id) ?? []).map(brickInfo)))));
-  return groupBy(infos, (n) => n.cluster);
+  return clusterNodes(db, clusterId).map((n) => nodeInfo(n, (devices.get(n.id) ?? []).map((d) => deviceInfo(d, (bricks.get(d.id) ?? []).map(brickInfo)))));
 }
 
 export function clusterView(db: DB, id: string) {

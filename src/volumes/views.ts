@@ -2,9 +2,10 @@ import type { DB } from '../store/db.js';
 import { stmt } from '../store/stmt.js';
 import { clusterNodes, type ClusterRow } from '../store/topology.js';
 import { blockVolumeIdsOf, volumeBricks, type VolumeRow } from '../store/volumes.js';
-import { brickInfo, nodeViewsByCluster, type BrickInfoRow } from '../topology/views.js';
+import { brickInfo, clusterNodeViews, type BrickInfoRow } from '../topology/views.js';
 import { groupBy } from '../util/group.js';
 import { float32Shortest } from '../util/float32.js';
+import { JsonBytes } from '../util/json-bytes.js';
 
 /** Storage hosts of every node of the cluster in cluster order (sorted ids), recomputed per read. */
 export function mountHosts(db: DB, clusterId: string): string[] {
@@ -14,22 +15,22 @@ export function mountHosts(db: DB, clusterId: string): string[] {
 /**
  * The part of a volume's info that only depends on its cluster: the mount hosts, listed twice
  * (`hosts` and `backup-volfile-servers`), which at 100 nodes per cluster is most of the info's
- * bytes. Serialised once per cluster and read, not once per volume.
+ * bytes. Serialised once per cluster, not once per volume.
  */
 interface ClusterMount {
-  /** `hosts` as JSON. */
-  hostsJson: string;
+  /** `,"mount":{"glusterfs":{"hosts":[…],"device":` */
+  before: string;
   /** The first host, the one `device` names. */
   first: string;
-  /** `options` as JSON. */
-  optionsJson: string;
+  /** `,"options":{"backup-volfile-servers":"…"}}},` */
+  after: string;
 }
 
 function clusterMount(hosts: string[]): ClusterMount {
   return {
-    hostsJson: JSON.stringify(hosts),
+    before: `,"mount":{"glusterfs":{"hosts":${JSON.stringify(hosts)},"device":`,
     first: hosts[0] ?? '',
-    optionsJson: JSON.stringify({ 'backup-volfile-servers': hosts.slice(1).join(',') }),
+    after: `,"options":${JSON.stringify({ 'backup-volfile-servers': hosts.slice(1).join(',') })}}},`,
   };
 }
 
@@ -45,10 +46,11 @@ interface VolumeParts {
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * VolumeInfo as JSON text, in Heketi's field order and presence rules (heketi-api.md §3.5): the
- * fields before and after `mount` serialised as objects, the cluster's mount part spliced in.
+ * Appends a VolumeInfo's JSON text to `out`, in Heketi's field order and presence rules
+ * (heketi-api.md §3.5): the fields before and after `mount` serialised as objects, the cluster's
+ * mount parts in between.
  */
-function volumeInfoJson(v: VolumeRow, { mount, bricks, blockVolumes }: VolumeParts): string {
+function volumeInfoJson(out: JsonBytes, v: VolumeRow, { mount, bricks, blockVolumes }: VolumeParts): void {
   const options = JSON.parse(v.options) as string[];
   const head = JSON.stringify({
     size: v.size,
@@ -70,57 +72,69 @@ function volumeInfoJson(v: VolumeRow, { mount, bricks, blockVolumes }: VolumePar
       }
     : {};
   const tail = JSON.stringify({ blockinfo, bricks: bricks.map(brickInfo).sort(byId) });
-  const device = JSON.stringify(`${mount.first}:${v.name}`);
-  return `${head.slice(0, -1)},"mount":{"glusterfs":{"hosts":${mount.hostsJson},"device":${device},"options":${mount.optionsJson}}},${tail.slice(1)}`;
+  out.push(head.slice(0, -1)).push(mount.before).value(`${mount.first}:${v.name}`).push(mount.after).push(tail.slice(1));
 }
 
-/** One volume's info (GET /volumes/{id}) as JSON text. */
-export function volumeViewJson(db: DB, v: VolumeRow): string {
-  return volumeInfoJson(v, {
+/** One volume's info (GET /volumes/{id}) as JSON. */
+export function volumeViewJson(db: DB, v: VolumeRow): JsonBytes {
+  const out = new JsonBytes();
+  volumeInfoJson(out, v, {
     mount: clusterMount(mountHosts(db, v.cluster_id)),
     bricks: volumeBricks(db, v.id),
     blockVolumes: v.block ? blockVolumeIdsOf(db, v.id, true) : [],
   });
+  return out;
+}
+
+/** What the infos of many volumes are built from besides their rows, each read once for all of them. */
+interface VolumeLookups {
+  bricks: Map<string, BrickInfoRow[]>;
+  mounts: Map<string, ClusterMount>;
+  blocks: Map<string, { hosting_volume: string; id: string }[]>;
 }
 
 /**
- * The infos of many volumes as JSON texts, each equal to `volumeViewJson`'s, from three statements
- * in all (bricks, mount hosts, block volumes) instead of three per volume, and each cluster's mount
- * part serialised once. The ids travel as one JSON array; `all` reads every row instead (the whole
- * pool: cheaper than looking up each of its ids).
+ * Three statements for any number of volumes (bricks, mount hosts, block volumes) instead of three
+ * per volume, each cluster's mount parts serialised once: for the volumes of a page (their ids
+ * travel as one JSON array) or for all of a cluster's.
  */
-function volumeViewsJson(db: DB, volumes: VolumeRow[], all = false): string[] {
-  if (volumes.length === 0) return [];
-  const ids = JSON.stringify(volumes.map((v) => v.id));
-  const brickRows = (
-    all
-      ? stmt(db, 'SELECT id, path, device_id, node_id, volume_id, size FROM bricks ORDER BY volume_id, id').all()
-      : stmt(
-          db,
-          'SELECT id, path, device_id, node_id, volume_id, size FROM bricks WHERE volume_id IN (SELECT value FROM json_each(?)) ORDER BY volume_id, id',
-        ).all(ids)
-  ) as BrickInfoRow[];
-  const bricks = groupBy(brickRows, (b) => b.volume_id);
-  const clusterIds = JSON.stringify([...new Set(volumes.map((v) => v.cluster_id))]);
-  const hostRows = stmt(
-    db,
-    'SELECT cluster_id, storage_hostname FROM nodes WHERE pending_op IS NULL AND cluster_id IN (SELECT value FROM json_each(?)) ORDER BY id',
-  ).all(clusterIds) as { cluster_id: string; storage_hostname: string }[];
-  const mounts = new Map([...groupBy(hostRows, (h) => h.cluster_id)].map(([id, rows]) => [id, clusterMount(rows.map((h) => h.storage_hostname))]));
-  const noHosts = clusterMount([]);
-  const blockRows = (
-    all
-      ? stmt(db, 'SELECT hosting_volume, id FROM block_volumes WHERE pending_op IS NULL ORDER BY id').all()
-      : stmt(db, 'SELECT hosting_volume, id FROM block_volumes WHERE pending_op IS NULL AND hosting_volume IN (SELECT value FROM json_each(?)) ORDER BY id').all(ids)
-  ) as { hosting_volume: string; id: string }[];
-  const blocks = groupBy(blockRows, (b) => b.hosting_volume);
-  return volumes.map((v) =>
-    volumeInfoJson(v, {
+function volumeLookups(db: DB, scope: { volumes: VolumeRow[] } | { cluster: string }): VolumeLookups {
+  // Bricks in any order: volumeInfoJson sorts each volume's.
+  const brickSql = 'SELECT b.id, b.path, b.device_id, b.node_id, b.volume_id, b.size FROM bricks b';
+  const blockSql = 'SELECT hosting_volume, id FROM block_volumes WHERE pending_op IS NULL';
+  const hostSql = 'SELECT cluster_id, storage_hostname FROM nodes WHERE pending_op IS NULL';
+  let brickRows, blockRows, hostRows;
+  if ('cluster' in scope) {
+    brickRows = stmt(db, `${brickSql} JOIN volumes v ON v.id = b.volume_id WHERE v.cluster_id = ?`).all(scope.cluster);
+    blockRows = stmt(db, `${blockSql} AND cluster_id = ? ORDER BY id`).all(scope.cluster);
+    hostRows = stmt(db, `${hostSql} AND cluster_id = ? ORDER BY id`).all(scope.cluster);
+  } else {
+    const ids = JSON.stringify(scope.volumes.map((v) => v.id));
+    brickRows = stmt(db, `${brickSql} WHERE b.volume_id IN (SELECT value FROM json_each(?))`).all(ids);
+    blockRows = stmt(db, `${blockSql} AND hosting_volume IN (SELECT value FROM json_each(?)) ORDER BY id`).all(ids);
+    const clusterIds = JSON.stringify([...new Set(scope.volumes.map((v) => v.cluster_id))]);
+    hostRows = stmt(db, `${hostSql} AND cluster_id IN (SELECT value FROM json_each(?)) ORDER BY id`).all(clusterIds);
+  }
+  const hosts = groupBy(hostRows as { cluster_id: string; storage_hostname: string }[], (h) => h.cluster_id);
+  return {
+    bricks: groupBy(brickRows as BrickInfoRow[], (b) => b.volume_id),
+    mounts: new Map([...hosts].map(([id, rows]) => [id, clusterMount(rows.map((h) => h.storage_hostname))])),
+    blocks: groupBy(blockRows as { hosting_volume: string; id: string }[], (b) => b.hosting_volume),
+  };
+}
+
+const noHosts = clusterMount([]);
+
+/** Appends the infos of `volumes` to `out`, comma-separated, each equal to `volumeViewJson`'s. */
+function volumeInfosJson(out: JsonBytes, volumes: VolumeRow[], { bricks, mounts, blocks }: VolumeLookups): void {
+  volumes.forEach((v, i) => {
+    if (i > 0) out.push(',');
+    volumeInfoJson(out, v, {
       mount: mounts.get(v.cluster_id) ?? noHosts,
       bricks: bricks.get(v.id) ?? [],
       blockVolumes: (blocks.get(v.id) ?? []).map((b) => b.id),
-    }),
-  );
+    });
+  });
 }
 
 export interface VolumePageQuery {
@@ -149,7 +163,7 @@ const SORT_COLUMN: Record<VolumeSort['key'], string> = { id: 'id', name: 'name',
  * `{volumes, next, total}`: `next` is the cursor for the next page (the last id of this one) or
  * null on the last page, `total` the visible volumes matching the filters over all pages.
  */
-export function volumePageJson(db: DB, q: VolumePageQuery): string {
+export function volumePageJson(db: DB, q: VolumePageQuery): JsonBytes {
   const where = ['pending_op IS NULL'];
   const args: (string | number)[] = [];
   if (q.name !== undefined) {
@@ -180,27 +194,27 @@ export function volumePageJson(db: DB, q: VolumePageQuery): string {
   const page = rows.slice(0, q.limit);
   // The keyset cursor only means something in id order.
   const next = rows.length > q.limit && sort.key === 'id' && !sort.desc ? page[page.length - 1]!.id : null;
-  return `{"volumes":[${volumeViewsJson(db, page).join(',')}],"next":${JSON.stringify(next)},"total":${total}}`;
+  const out = new JsonBytes().push('{"volumes":[');
+  volumeInfosJson(out, page, volumeLookups(db, { volumes: page }));
+  out.push(`],"next":${JSON.stringify(next)},"total":${total}}`);
+  return out;
 }
 
 /**
  * `{clusters: [{volumes, nodes, id, block, file}]}` with full volume and node infos, the object
- * heketi-cli's `topology info` builds from one request per cluster, node and volume, as JSON text;
- * eight statements.
+ * heketi-cli's `topology info` builds from one request per cluster, node and volume; one cluster
+ * after the other, eight statements each, so that only one cluster's rows are held at a time.
  */
-export function topologyViewJson(db: DB): string {
+export function topologyViewJson(db: DB): JsonBytes {
   const clusters = stmt(db, 'SELECT * FROM clusters ORDER BY id').all() as ClusterRow[];
-  const rows = stmt(db, 'SELECT * FROM volumes WHERE pending_op IS NULL ORDER BY id').all() as VolumeRow[];
-  const infos = volumeViewsJson(db, rows, true);
-  const volumes = groupBy(
-    rows.map((v, i) => ({ cluster: v.cluster_id, json: infos[i]! })),
-    (v) => v.cluster,
-  );
-  const nodes = nodeViewsByCluster(db);
-  const parts = clusters.map(
-    (c) =>
-      `{"volumes":[${(volumes.get(c.id) ?? []).map((v) => v.json).join(',')}],"nodes":${JSON.stringify(nodes.get(c.id) ?? [])},` +
-      `"id":${JSON.stringify(c.id)},"block":${c.block === 1},"file":${c.file === 1}}`,
-  );
-  return `{"clusters":[${parts.join(',')}]}`;
+  const out = new JsonBytes().push('{"clusters":[');
+  clusters.forEach((c, i) => {
+    out.push(i > 0 ? ',{"volumes":[' : '{"volumes":[');
+    const volumes = stmt(db, 'SELECT * FROM volumes WHERE cluster_id = ? AND pending_op IS NULL ORDER BY id').all(c.id) as VolumeRow[];
+    volumeInfosJson(out, volumes, volumeLookups(db, { cluster: c.id }));
+    out.push('],"nodes":[');
+    clusterNodeViews(db, c.id).forEach((n, j) => out.push(j > 0 ? ',' : '').value(n));
+    out.push(`],"id":${JSON.stringify(c.id)},"block":${c.block === 1},"file":${c.file === 1}}`);
+  });
+  return out.push(']}');
 }

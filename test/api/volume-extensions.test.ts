@@ -366,17 +366,19 @@ describe('GET /volumes/details', () => {
     s = await startTestServer();
     await cluster([1, 2, 3]);
     const filler = `user.filler ${'x'.repeat(4000)}`;
-    for (let i = 0; i < 17; i++) await createVolume({ size: 1, glustervolumeoptions: [filler] });
+    // 17 × 5 × 4 KB: more than one of the JSON writer's 256 KiB chunks.
+    const fillers = [1, 2, 3, 4, 5].map((i) => `${filler}${i}`);
+    for (let i = 0; i < 17; i++) await createVolume({ size: 1, glustervolumeoptions: [...fillers, filler] });
     const check = async () => {
       const r = await s.get('/volumes/details');
-      expect(r.text.length).toBeGreaterThan(65536);
+      expect(r.text.length).toBeGreaterThan(300_000);
       expect(Number(r.headers['content-length'])).toBe(Buffer.byteLength(r.text));
       expect(r.body.volumes.every((v: { glustervolumeoptions: string[] }) => v.glustervolumeoptions.includes(filler))).toBe(true);
       return r;
     };
     expect((await check()).body.volumes).toHaveLength(17);
     // One non-ASCII option value: the whole answer goes out as UTF-8 text.
-    await createVolume({ size: 1, glustervolumeoptions: [filler, 'user.note grüße 💥'] });
+    await createVolume({ size: 1, glustervolumeoptions: [...fillers, filler, 'user.note grüße 💥'] });
     const r = await check();
     expect(r.text).toContain('user.note grüße 💥');
   });
