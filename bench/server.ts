@@ -21,18 +21,28 @@ export interface BenchServerOptions {
   port?: number;
 }
 
-/**
- * The node flags the image runs the server with (the Dockerfile's ENTRYPOINT), so that the bench
- * measures the server as it is deployed. The Dockerfile is found upwards from this file (bench/
- * under tsx, dist/bench/ when built).
- */
-export function deployedNodeFlags(): string[] {
+/** The Dockerfile, found upwards from this file (bench/ under tsx, dist/bench/ when built). */
+function dockerfile(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4 && !existsSync(join(dir, 'Dockerfile')); i++) dir = dirname(dir);
-  const m = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(join(dir, 'Dockerfile'), 'utf8'));
+  return readFileSync(join(dir, 'Dockerfile'), 'utf8');
+}
+
+/**
+ * The node flags the image runs the server with (the Dockerfile's ENTRYPOINT), so that the bench
+ * measures the server as it is deployed.
+ */
+export function deployedNodeFlags(): string[] {
+  const m = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile());
   if (!m) throw new Error('Dockerfile: no ENTRYPOINT ["node", ...] line');
   const argv = JSON.parse(m[1]!) as string[];
   return argv.slice(1).filter((a) => a.startsWith('--'));
+}
+
+/** The image's malloc setting (its own `ENV MALLOC_ARENA_MAX=` line), for the same reason. */
+function deployedMallocEnv(): Record<string, string> {
+  const m = /^ENV MALLOC_ARENA_MAX=(\d+)$/m.exec(dockerfile());
+  return m ? { MALLOC_ARENA_MAX: m[1]! } : {};
 }
 
 export async function startBenchServer(dir: string, key: string, opts: BenchServerOptions = {}): Promise<BenchServer> {
@@ -50,6 +60,7 @@ export async function startBenchServer(dir: string, key: string, opts: BenchServ
   const t0 = performance.now();
   const server = execa('node', [...deployedNodeFlags(), ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), new URL('../src/cli/main.js', import.meta.url).pathname, 'serve', '--config', cfgFile], {
     reject: false,
+    env: deployedMallocEnv(),
     stdin: 'ignore',
     stdout: 'ignore',
     stderr: 'pipe',
