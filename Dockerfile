@@ -42,12 +42,13 @@ EXPOSE 8080
 # --max-semi-space-size=1 (MiB): V8's young generation grows to 2 x 16 MiB under load, a third of
 # the server's resident memory while its live heap is ~20 MiB; with 1 MiB the scavenges are more
 # frequent and smaller, at no measurable cost in throughput (docs/benchmarks.md, issue 12).
-# --optimize-for-size: V8 grows the old generation in smaller steps before collecting it; without
-# it the requests' promoted garbage let the heap, and RSS, climb 15-40 MiB under sustained reads
-# before a full collection (server CPU per create the same within noise).
+# --heap-growing-percent=20: V8 lets the old generation grow by 20 % (instead of up to 100 %+)
+# before its next full collection; without it the requests' promoted garbage let the heap, and
+# RSS, climb 15-40 MiB under sustained reads before one. (--optimize-for-size does this too but
+# doubled the CPU of the bulk reads, /volumes/details and /topology.)
 # MALLOC_ARENA_MAX=2: glibc gives each thread that mallocs (libuv's pool, V8's workers) its own
 # arena, ~7 MiB of resident memory between them for a server whose work runs on one thread.
 # The bench starts its servers with the flags of this line and this MALLOC_ARENA_MAX.
 ENV MALLOC_ARENA_MAX=2
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--heap-growing-percent=20", "dist/src/cli/main.js"]
 CMD ["serve"]
