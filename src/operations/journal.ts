@@ -91,13 +91,17 @@ function fromRaw(r: RawRow): OperationRow {
  * The journal: an operation is recorded with its intent before it touches a node, each step is
  * recorded when it completes, and the row is deleted (endOperation) when the operation is finished or undone.
  */
-export function insertOperation(db: DB, op: { id: string; type: string; actions: Action[]; intent: Record<string, unknown> }): void {
-  stmt(db, `INSERT INTO operations (id, type, status, timestamp, actions, intent) VALUES (?, ?, '', ?, ?, ?)`).run(
+export function insertOperation(
+  db: DB,
+  op: { id: string; type: string; actions: Action[]; intent: Record<string, unknown>; stepsDone?: string[] },
+): void {
+  stmt(db, `INSERT INTO operations (id, type, status, timestamp, actions, intent, steps_done) VALUES (?, ?, '', ?, ?, ?, ?)`).run(
     op.id,
     op.type,
     Math.floor(Date.now() / 1000),
     JSON.stringify(op.actions),
     JSON.stringify(op.intent),
+    JSON.stringify(op.stepsDone ?? []),
   );
 }
 

@@ -1,7 +1,7 @@
 import type { DB } from '../store/db.js';
 import { HttpError, errorText } from '../errors.js';
 import { newId } from '../ids.js';
-import { insertQueueEntry, settleQueueEntry, type QueueOutcome } from '../store/queue.js';
+import { insertQueueEntry, settleQueueEntry, type QueueEntry, type QueueOutcome } from '../store/queue.js';
 import { tx } from '../store/stmt.js';
 import { getOperation, setOperationStatus } from './journal.js';
 import type { Logger } from '../util/log.js';
@@ -25,6 +25,21 @@ export interface Prepared {
 /** How often answers that could not be written (the database refused the write) are tried again. */
 const ANSWER_RETRY_MS = 1000;
 
+/** What GET /queue/{id} answers from: the entry's status, and its location or error once settled. */
+export type QueueAnswer = Pick<QueueEntry, 'status' | 'location' | 'error'>;
+
+const PENDING: QueueAnswer = { status: 'pending', location: null, error: null };
+/** Settled answers kept in memory until polled; beyond this many the oldest are read from the database again. */
+const MAX_REMEMBERED_ANSWERS = 10_000;
+/**
+ * How long a poll of a running operation of this process waits for its end before answering
+ * "pending": the end is seen with one poll as soon as it exists, instead of at a client's next
+ * poll (every 400 ms for Heketi's Go client, 5 ms in the bench). Short for any client's timeout.
+ */
+export const POLL_HOLD_MS = 250;
+/** Polls held at once (whenAnswered); more are answered at once. */
+const MAX_HELD_POLLS = 1_000;
+
 /**
  * Runs the background half of asynchronous requests. Each request gets a queue entry in SQLite
  * (so a restart does not lose it); the work's outcome is written there. An exception fails that
@@ -41,6 +56,19 @@ export class OperationRunner {
   /** Queue answers the database refused (e.g. disk full), retried until written. */
   private readonly unanswered = new Map<string, QueueOutcome>();
   private retryTimer: NodeJS.Timeout | undefined;
+  /**
+   * The queue entries of this process's work, as the database holds them (written there first):
+   * ids still running, and settled answers not yet polled. GET /queue answers from here without a
+   * read; the database stays the truth for entries of earlier processes.
+   */
+  private readonly runningEntries = new Set<string>();
+  private readonly settledAnswers = new Map<string, QueueAnswer>();
+  /** Polls waiting for an entry to settle, woken when it does. */
+  private readonly held = new Map<string, Set<() => void>>();
+  private heldCount = 0;
+  private holding = true;
+  /** How long whenAnswered holds a poll (0: answered at once, as Heketi does). */
+  pollHoldMs = POLL_HOLD_MS;
   /** Metrics hook: duration of an operation (phase `total`) or of one of its phases. */
   onOperationDone?: (type: string, phase: string, seconds: number, outcome: 'ok' | 'error') => void;
 
@@ -94,6 +122,7 @@ export class OperationRunner {
       throw e;
     }
     const { opId, work } = prepared;
+    this.runningEntries.add(queueId);
     if (opId) this.activeOps.add(opId);
     const log = opts.log ?? this.log;
     const task = (async () => {
@@ -148,7 +177,7 @@ export class OperationRunner {
   /** Writes a queue answer (unless the operation's own last transaction already did); retried while the database refuses it. */
   private answer(queueId: string, outcome: QueueOutcome): void {
     try {
-      settleQueueEntry(this.db, queueId, outcome);
+      this.remember(queueId, settleQueueEntry(this.db, queueId, outcome));
     } catch (e) {
       this.log.error({ err: errorText(e), queueId }, 'could not record the outcome of an operation; retrying');
       this.unanswered.set(queueId, outcome);
@@ -160,7 +189,7 @@ export class OperationRunner {
   flushAnswers(): void {
     for (const [queueId, outcome] of this.unanswered) {
       try {
-        settleQueueEntry(this.db, queueId, outcome);
+        this.remember(queueId, settleQueueEntry(this.db, queueId, outcome));
         this.unanswered.delete(queueId);
       } catch {
         return; // still refused: next round
@@ -168,6 +197,61 @@ export class OperationRunner {
     }
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
+  }
+
+  /** An entry's answer as written to the database, once written; it wakes the polls held for it. */
+  private remember(queueId: string, entry: QueueEntry | undefined): void {
+    this.runningEntries.delete(queueId);
+    if (entry && entry.status !== 'pending') {
+      this.settledAnswers.set(queueId, { status: entry.status, location: entry.location, error: entry.error });
+      if (this.settledAnswers.size > MAX_REMEMBERED_ANSWERS) this.settledAnswers.delete(this.settledAnswers.keys().next().value!);
+    }
+    for (const wake of this.held.get(queueId) ?? []) wake();
+  }
+
+  /**
+   * The answer of a queue entry of this process's work, the same as its database row says (a
+   * running entry may already be settled there by the work's last transaction until the work
+   * returns, a few microtasks later); undefined for any other entry: ask the database.
+   */
+  queueAnswer(queueId: string): QueueAnswer | undefined {
+    return this.settledAnswers.get(queueId) ?? (this.runningEntries.has(queueId) ? PENDING : undefined);
+  }
+
+  /** The entry's settled answer was delivered (its row deleted): later polls ask the database (404). */
+  forgetAnswer(queueId: string): void {
+    this.settledAnswers.delete(queueId);
+  }
+
+  /**
+   * Resolves when the entry of this process's work settles, after pollHoldMs, when `signal` aborts
+   * or the server closes — at once if it is not running here or too many polls are held already.
+   */
+  whenAnswered(queueId: string, signal: AbortSignal): Promise<void> {
+    const ms = this.pollHoldMs;
+    if (ms <= 0 || !this.holding || !this.runningEntries.has(queueId) || this.heldCount >= MAX_HELD_POLLS || signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiting = this.held.get(queueId) ?? new Set<() => void>();
+      this.held.set(queueId, waiting);
+      this.heldCount++;
+      const wake = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', wake);
+        waiting.delete(wake);
+        if (waiting.size === 0 && this.held.get(queueId) === waiting) this.held.delete(queueId);
+        this.heldCount--;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      signal.addEventListener('abort', wake, { once: true });
+      waiting.add(wake);
+    });
+  }
+
+  /** Answers every held poll now and holds no more (the server is closing). */
+  releaseHeld(): void {
+    this.holding = false;
+    for (const waiting of [...this.held.values()]) for (const wake of [...waiting]) wake();
   }
 
   /** Records the duration of one phase of an operation (allocate, bricks, gluster, ...). */
@@ -182,6 +266,7 @@ export class OperationRunner {
 
   /** Stops retrying unwritten answers (before the database closes); a restart answers those entries. */
   close(): void {
+    this.releaseHeld();
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
   }

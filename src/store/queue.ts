@@ -40,9 +40,16 @@ function settleArgs(o: QueueOutcome): [string, string | null, string | null, num
   return 'error' in o ? ['failed', null, o.error, Date.now()] : ['done', o.location, null, Date.now()];
 }
 
-/** Records the answer of a still pending entry (a settled entry keeps its first answer). */
-export function settleQueueEntry(db: DB, id: string, outcome: QueueOutcome): void {
-  stmt(db, `${SETTLE} id = ?`).run(...settleArgs(outcome), id);
+/**
+ * Records the answer of a still pending entry (a settled entry keeps its first answer, e.g. the
+ * one its operation's last transaction wrote) and returns the entry as it now stands.
+ */
+export function settleQueueEntry(db: DB, id: string, outcome: QueueOutcome): QueueEntry | undefined {
+  const entry = getQueueEntry(db, id);
+  if (entry?.status !== 'pending') return entry;
+  const [status, location, error, finishedAt] = settleArgs(outcome);
+  stmt(db, `${SETTLE} id = ?`).run(status, location, error, finishedAt, id);
+  return { ...entry, status: status as QueueEntry['status'], location, error, finished_at: finishedAt };
 }
 
 /** Records the answer of the pending entries of an operation (called where its journal row goes). */
@@ -54,8 +61,9 @@ export function getQueueEntry(db: DB, id: string): QueueEntry | undefined {
   return stmt(db, 'SELECT * FROM queue WHERE id = ?').get(id) as QueueEntry | undefined;
 }
 
-export function deleteQueueEntry(db: DB, id: string): void {
-  stmt(db, 'DELETE FROM queue WHERE id = ?').run(id);
+/** Removes an entry; false when it was not there (already collected). */
+export function deleteQueueEntry(db: DB, id: string): boolean {
+  return stmt(db, 'DELETE FROM queue WHERE id = ?').run(id).changes > 0;
 }
 
 /**

@@ -198,6 +198,9 @@ export function buildVolumeCreate(ctx: AppContext, req: VolumeCreateRequest): Cr
       type: 'create-volume',
       actions: [...bricks.map((b) => ({ change: CHANGE.AddBrick, id: b.id })), { change: CHANGE.AddVolume, id: volumeId }],
       intent: { volumeId },
+      // The first attempt's brick step is recorded with the row (one commit less per create): a
+      // step is written before it may start, and recovery removes the operation's bricks anyway.
+      stepsDone: ['bricks:0'],
     });
     return { volumeId, opId, bricks };
   });
@@ -240,7 +243,7 @@ export async function execVolumeCreate(ctx: AppContext, state: CreateState, fina
     const v = getVolume(db, state.volumeId)!;
     let glusterTouched = false;
     try {
-      recordStep(db, state.opId, `bricks:${attempt}`);
+      if (attempt > 0) recordStep(db, state.opId, `bricks:${attempt}`);
       let t0 = performance.now();
       await createBricks(ctx, bricks, v.gid);
       ctx.ops.phase('create-volume', 'bricks', (performance.now() - t0) / 1000);
