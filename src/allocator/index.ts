@@ -27,5 +27,5 @@ export {
   type SizeAttempt,
   type SizingLimits,
 } from './sizing.js';
-export { arbiterRole, mergedTags, placeReplacement, placeVolume, seededRandom, type ArbiterRole } from './place.js';
+export { arbiterRole, mergedTags, placeReplacement, placeVolume, seededRandom, seedOf, type ArbiterRole } from './place.js';
 export { capacitySearch, maxVolumeSize, smallestVolumeGiB, type CapacityResult } from './capacity.js';

@@ -70,6 +70,13 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** A seed fixed by a string (FNV-1a), for choices that must come out the same on every run. */
+export function seedOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** Node tags overlaid by device tags (device wins). */
 export function mergedTags(node: AllocNode, dev: AllocDevice): Tags {
   return { ...node.tags, ...dev.tags };

@@ -8,7 +8,7 @@ import { releaseDeviceSpace, reserveDeviceSpace } from '../store/volumes.js';
 import { CHANGE, endOperation, insertOperation, markCommitted, recordStep } from '../operations/journal.js';
 import { INTERRUPTED } from '../store/queue.js';
 import { registerRecovery } from '../recovery/interrupted.js';
-import { placeReplacement } from '../allocator/place.js';
+import { placeReplacement, seedOf } from '../allocator/place.js';
 import type { AllocCluster, ReplacementResult } from '../allocator/types.js';
 import { allocCluster, placementRequest, poolRelease } from './placement.js';
 import { createBricks, destroyBricks, glusterBrick, manageHostOf } from './bricks.js';
@@ -82,7 +82,8 @@ function findReplacement(ctx: AppContext, cluster: AllocCluster, v: VolumeRow, o
     snapshotFactor: req.snapshotFactor,
     zoneChecking: req.zoneChecking,
     tagMatch: req.tagMatch,
-    seed: req.seed,
+    // Seeded by the brick, so the removal dry run names the device the eviction then picks.
+    seed: seedOf(old.id),
   });
 }
 
@@ -110,8 +111,9 @@ export interface RemovalPlan {
  * Dry run of a device or node removal (Brickyard extension): where each brick on `deviceIds`
  * would move, decided by the allocator exactly as the eviction does, one brick after the other
  * with the space each earlier move takes. Reads the DB only; no node command, nothing reserved.
- * The plan uses the DB's brick order; the real eviction asks gluster for it, and ties between
- * equally good devices are broken at random, so the real move may pick a different equal device.
+ * Ties between equally good devices are broken by a seed taken from the brick's id, as in the
+ * eviction, so the plan and the move agree while the pool does not change (the real eviction
+ * takes the replica set's brick order from gluster, the plan from the DB).
  */
 export function planRemoval(ctx: AppContext, clusterId: string, deviceIds: Set<string>, nodeId?: string): RemovalPlan {
   const { db } = ctx;

@@ -63,6 +63,28 @@ describe('GET /devices/{id}/remove-plan and /nodes/{id}/remove-plan', () => {
     expect(moved).toEqual([...volumes].sort());
   });
 
+  it('breaks ties the same way every time, and the removal follows the plan', async () => {
+    s = await startTestServer();
+    const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
+    const nodes = [await addNode(s, cluster, 1), await addNode(s, cluster, 2), await addNode(s, cluster, 3)];
+    for (let i = 0; i < 4; i++) await createVolume(s);
+    // Three equal spare nodes: every move is a tie the allocator has to break.
+    for (const i of [4, 5, 6]) await addNode(s, cluster, i);
+    const device = (await nodeInfo(s, nodes[0]!)).devices[0]!;
+    const plans = [];
+    for (let i = 0; i < 5; i++) plans.push((await s.get(`/devices/${device.id}/remove-plan`)).body);
+    for (const p of plans) expect(p).toEqual(plans[0]);
+    const planned = new Map((plans[0].moves as { volume: string; to: { device: string } }[]).map((m) => [m.volume, m.to.device]));
+    expect(new Set(planned.values()).size).toBeGreaterThan(1);
+
+    await s.wait((await s.post(`/devices/${device.id}/state`, { state: 'offline' })).headers.location);
+    expect((await s.wait((await s.post(`/devices/${device.id}/state`, { state: 'failed' })).headers.location)).status).toBe(204);
+    for (const [volume, to] of planned) {
+      const bricks = (await s.get(`/volumes/${volume}`)).body.bricks as { device: string }[];
+      expect(bricks.map((b) => b.device)).toContain(to);
+    }
+  });
+
   it('says why a brick has nowhere to go, per brick', async () => {
     s = await startTestServer();
     const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
