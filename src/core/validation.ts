@@ -55,6 +55,11 @@ export function distinct<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
 }
 
+/** The list without repeats, last occurrence kept: settings apply in order, so the last one wins. */
+export function distinctLast<T>(xs: readonly T[]): T[] {
+  return distinct([...xs].reverse()).reverse();
+}
+
 const TAG_NAME = /^[a-zA-Z0-9_.-]+$/;
 
 /** Heketi's tag rules (api.ValidateTags): the first problem found, in sorted key order. */

@@ -1,5 +1,5 @@
 import { badRequest } from '../errors.js';
-import { LIMITS, MSG, distinct, tooMany, throwIfInvalid, type FieldErrors } from '../core/validation.js';
+import { LIMITS, MSG, distinct, distinctLast, tooMany, throwIfInvalid, type FieldErrors } from '../core/validation.js';
 import type { Decoded } from '../core/decode.js';
 import { accepts, parseVolumeOption, problem, validateVolumeName } from '../gluster/validate.js';
 import { goParseBool, optionValue } from './model.js';
@@ -89,6 +89,6 @@ export function validateVolumeCreate<R extends VolumeCreateRequest>(req: R, opts
     const replica = type === 'replicate' ? req.durability.replicate.replica || 2 : 0;
     if (replica !== 3) throw badRequest('Arbiter volumes require durability replicate with replica 3');
   }
-  // A repeated cluster would only be tried again: one entry each.
-  return { ...req, clusters: distinct(req.clusters) };
+  // A repeated cluster would only be tried again, a repeated option set again: one entry each.
+  return { ...req, clusters: distinct(req.clusters), glustervolumeoptions: distinctLast(req.glustervolumeoptions) };
 }

@@ -225,6 +225,21 @@ describe('list inputs are de-duplicated and capped', () => {
     expect(options['user.k127']).toBe('v');
   });
 
+  it('sets a repeated option once, keeping the order gluster applies them in', async () => {
+    await topology();
+    const sent = ['user.a 1', 'performance.readdir-ahead off', 'user.a 2', 'performance.readdir-ahead off'];
+    const r = await userPost('/volumes', { size: 1, name: 'repeats', durability: { type: 'none' }, glustervolumeoptions: sent });
+    expect(r.status).toBe(202);
+    const done = await s.wait(r.headers.location);
+    expect(done.status).toBe(303);
+    const sets = s.runner.commandLog.filter((c) => c.argv.includes('set') && !c.argv.includes('user.heketi.id'));
+    expect(sets).toHaveLength(1);
+    // Exact repeats go; the order of what is left is kept, so user.a ends as 2.
+    expect(sets[0]!.argv.slice(sets[0]!.argv.indexOf('set') + 2)).toEqual(['user.a', '1', 'user.a', '2', 'performance.readdir-ahead', 'off']);
+    expect(s.runner.snapshot().pool.volumes['repeats']!.options['user.a']).toBe('2');
+    expect((await s.get(done.headers.location)).body.glustervolumeoptions.filter(Boolean)).toEqual(['user.a 1', 'user.a 2', 'performance.readdir-ahead off']);
+  });
+
   it('caps hostnames lists and tags maps before looking at their contents', async () => {
     const { cluster, nodes } = await topology(1);
     const hosts = Array.from({ length: 17 }, (_, i) => `h${i}`);
