@@ -83,7 +83,7 @@ async function recordCloneBricks(ctx: AppContext, opId: string, clone: VolumeRow
   if (g.bricks.length !== srcBricks.length) {
     throw new Error(`gluster clone has ${g.bricks.length} bricks, the source volume ${srcBricks.length}`);
   }
-  const lvNames = await cloneLvNames(ctx, srcBricks, g.bricks, `${g.id.replace(/-/g, '')}_0`);
+  const lvNames = await cloneLvNames(ctx, srcBricks, g.bricks, g.id.replace(/-/g, ''));
   const rows: BrickRow[] = srcBricks.map((b, i) => {
     const hostPath = g.bricks[i]!;
     // The clone brick is where gluster put it: on the node of that storage host (the source brick's).
@@ -112,13 +112,17 @@ async function recordCloneBricks(ctx: AppContext, opId: string, clone: VolumeRow
  * Heketi assumes `{cloneUuid}_0` for every brick, but glusterd numbers the snapshot LVs (`_0`,
  * `_1`, ...), so with several bricks of the volume on one node the other LVs would never be removed
  * when the clone is deleted — and would keep the source brick's thin pool (and its space) alive.
- * Falls back to Heketi's name when the mount cannot be read.
+ * When the mount cannot be read, the name glusterd gives: `{cloneUuid}_{n}`, n counting the
+ * volume's bricks on that node.
  */
-async function cloneLvNames(ctx: AppContext, srcBricks: BrickRow[], hostPaths: string[], fallback: string): Promise<string[]> {
+async function cloneLvNames(ctx: AppContext, srcBricks: BrickRow[], hostPaths: string[], lvPrefix: string): Promise<string[]> {
   const mounts = new Map<string, Array<{ device: string; mountPoint: string }> | undefined>();
+  const bricksOnNode = new Map<string, number>();
   const names: string[] = [];
   for (let i = 0; i < srcBricks.length; i++) {
     const b = srcBricks[i]!;
+    const n = bricksOnNode.get(b.node_id) ?? 0;
+    bricksOnNode.set(b.node_id, n + 1);
     if (!mounts.has(b.node_id)) {
       const node = getNode(ctx.db, b.node_id);
       mounts.set(b.node_id, node ? await ctx.nodeOps.examine(node.manage_hostname).then((r) => r.mounts, () => undefined) : undefined);
@@ -129,7 +133,7 @@ async function cloneLvNames(ctx: AppContext, srcBricks: BrickRow[], hostPaths: s
     const device = mounts.get(b.node_id)?.find((m) => m.mountPoint === mountPoint)?.device ?? '';
     const prefix = `/dev/mapper/${`vg_${b.device_id}`.replace(/-/g, '--')}-`;
     const lv = device.startsWith(prefix) ? device.slice(prefix.length).replace(/--/g, '-') : /^\/dev\/vg_[0-9a-f]{32}\/([A-Za-z0-9_-]+)$/.exec(device)?.[1];
-    names.push(lv && /^[A-Za-z0-9_-]+$/.test(lv) ? lv : fallback);
+    names.push(lv && /^[A-Za-z0-9_-]+$/.test(lv) ? lv : `${lvPrefix}_${n}`);
   }
   return names;
 }

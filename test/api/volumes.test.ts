@@ -354,6 +354,24 @@ describe('a failed undo', () => {
     expect((await create({ size: 1, name: 'v1' })).status).toBe(200);
   });
 
+  it("a clone whose nodes' mount tables cannot be read still names every LV glusterd made, so its delete leaves none", async () => {
+    await start((c) => (c.glusterfs.brickMaxSizeGb = 1));
+    const t = await topology(3, 2);
+    // Two replica sets on three nodes: every node holds two bricks of the volume, so glusterd
+    // names that node's snapshot LVs <uuid>_0 and <uuid>_1.
+    const v = await create({ size: 2 });
+    expect(v.body.bricks).toHaveLength(6);
+    s.runner.failNext({ match: /^mount$/, stderr: 'mount: cannot read /proc/self/mountinfo', times: 3 });
+    const r = await s.post(`/volumes/${v.body.id}/clone`, { name: 'copy' });
+    const done = await s.wait(r.headers.location);
+    expect(done.status, done.text).toBe(303);
+    const clone = (await s.get(done.headers.location)).body;
+    expect((await s.wait((await s.del(`/volumes/${clone.id}`)).headers.location)).status).toBe(204);
+    expect((await s.wait((await s.del(`/volumes/${v.body.id}`)).headers.location)).status).toBe(204);
+    expect(await usedSpace(t.devices)).toBe(0);
+    for (const [h, hs] of Object.entries(s.runner.snapshot().hosts)) expect(Object.keys(hs.lvs), `LVs left on ${h}`).toEqual([]);
+  });
+
   it('a clone whose undo fails stays visible and retryable; the retry removes the clone, its LVs and mounts', async () => {
     await start();
     const t = await topology(3, 1);
