@@ -19,7 +19,7 @@ import { VolumeCatalog } from './catalog.js';
 import { gibToBytes, GiB, sizeFitsRange, sizeForRange } from './capacity.js';
 import { serversFromMount, volumeContextMap } from './context.js';
 import type { ControllerPart } from './driver.js';
-import { aborted, alreadyExists, CsiError, invalidArgument, notFound, outOfRange, resourceExhausted } from './errors.js';
+import { aborted, alreadyExists, CsiError, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from './errors.js';
 import { GidAllocator } from './gids.js';
 import { KeyedLocks } from './locks.js';
 import { glusterVolumeName } from './names.js';
@@ -160,11 +160,13 @@ export class ControllerService {
       const same = JSON.stringify([...(a.clusters ?? [])].sort()) === JSON.stringify([...(b.clusters ?? [])].sort());
       this.sameServer.set(conn.server, { same, at: Date.now() });
     }
-    if (!this.sameServer.get(conn.server)!.same) {
-      throw invalidArgument(
-        `resturl ${conn.server} is not this driver's server ${this.o.defaults.server}: DeleteVolume and ControllerExpandVolume only get the volume id and go to --server, so one driver serves one management server (deploy another driver, with its own --driver-name, per server)`,
-      );
-    }
+    if (!this.sameServer.get(conn.server)!.same) throw this.notThisServer(conn.server);
+  }
+
+  private notThisServer(url: string): CsiError {
+    return invalidArgument(
+      `resturl ${url} is not this driver's server ${this.o.defaults.server}: DeleteVolume and ControllerExpandVolume only get the volume id and go to --server, so one driver serves one management server (deploy another driver, with its own --driver-name, per server)`,
+    );
   }
 
   // ------------------------------------------------------------------------------- CreateVolume
@@ -415,8 +417,7 @@ export class ControllerService {
   async getCapacity(req: GetCapacityRequest): Promise<{ available_capacity: string; maximum_volume_size?: { value: string } }> {
     const p = parseParameters(req.parameters);
     if (req.volume_capabilities.some((c) => capabilityProblem(c) !== undefined)) return { available_capacity: '0' };
-    const conn = connectionFor(this.o.defaults, undefined, p);
-    const client = this.client(conn);
+    const client = await this.capacityClient(p);
     let gib: number;
     try {
       gib = await this.largestVolume(client, p);
@@ -425,6 +426,33 @@ export class ControllerService {
     }
     const bytes = (BigInt(gib) * GiB).toString();
     return { available_capacity: bytes, maximum_volume_size: { value: bytes } };
+  }
+
+  /**
+   * GetCapacity never gets secrets (the external-provisioner's capacity tracking sends only the
+   * StorageClass's parameters). Without a secret named, the class's own credentials work as in
+   * CreateVolume. With one, the call reads the driver's own server with the driver's own user and
+   * key — the capacity is the server's, whoever asks — when resturl is --server's URL, or another
+   * URL already found to be that server (a CreateVolume compared them with the secret). Anything
+   * else cannot be checked without the secret: FAILED_PRECONDITION says how to make it answer.
+   */
+  private async capacityClient(p: ProvisionParams): Promise<HeketiClient> {
+    if (!p.secretName) {
+      const conn = connectionFor(this.o.defaults, undefined, p);
+      await this.checkSameServer(conn, {});
+      return this.client(conn);
+    }
+    const server = p.restUrl ?? this.o.defaults.server;
+    if (server !== this.o.defaults.server) {
+      const known = this.sameServer.get(server);
+      if (known && !known.same) throw this.notThisServer(server);
+      if (!known) {
+        throw failedPrecondition(
+          `GetCapacity receives no secret, so it cannot tell whether resturl ${server} is this driver's server ${this.o.defaults.server} until a CreateVolume of the class has compared them: name ${this.o.defaults.server} (or no resturl) in the StorageClass for capacity tracking`,
+        );
+      }
+    }
+    return this.defaultClient();
   }
 
   /**

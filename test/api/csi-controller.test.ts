@@ -3,8 +3,10 @@
  * what a StorageClass's parameters make on the server, idempotency by name (also concurrent, and
  * with a create of the same name still running on the server), sizes and error codes.
  */
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { codeOf, failure, startControllerDriver, type CsiClient } from '../helpers/csi.js';
@@ -407,6 +409,65 @@ describe.each([
         expect(infoReads, 'one /volumes/details request per lookup or page, no info per volume').toBe(0);
         expect(seen.filter((r) => r === 'GET /volumes/details').length).toBe(1 + pages.length);
       }
+    } finally {
+      await other.close();
+      await t.close();
+    }
+  });
+});
+
+/** The shipped StorageClass's parameters (a secret named), with `resturl` as given. */
+function shippedParameters(resturl: string): Record<string, string> {
+  const sc = parse(readFileSync(new URL('../../deploy/kubernetes/storageclass.yaml', import.meta.url), 'utf8')) as { parameters: Record<string, string> };
+  expect(sc.parameters.secretName).toBeTruthy();
+  return { ...sc.parameters, resturl };
+}
+
+/** The same server under another URL (the test server listens on 127.0.0.1 only). */
+const alias = (url: string) => url.replace('127.0.0.1', 'localhost');
+
+describe('GetCapacity gets no secrets (the external-provisioner\'s capacity tracking)', () => {
+  it('the shipped StorageClass (a secret named, resturl = --server) is answered with the driver\'s own user and key', async () => {
+    const cap = await c.controller.GetCapacity!({ parameters: shippedParameters(base), volume_capabilities: [MOUNT_RWX] });
+    const own = await s.post('/volumes/capacity', { durability: { type: 'replicate', replicate: { replica: 3 } }, snapshot: { enable: true, factor: 1 } });
+    expect(own.status).toBe(200);
+    expect(own.body.size).toBeGreaterThan(0);
+    expect(gibOf(cap.available_capacity)).toBe(own.body.size);
+    // No resturl at all: --server too.
+    const { resturl: _, ...noUrl } = shippedParameters(base);
+    expect((await c.controller.GetCapacity!({ parameters: noUrl, volume_capabilities: [MOUNT_RWX] })).available_capacity).toBe(cap.available_capacity);
+  });
+
+  it('another URL of the server answers once a CreateVolume (which has the secret) found it is the same server; before, FAILED_PRECONDITION says why', async () => {
+    const other = await startControllerDriver(base, ADMIN_KEY);
+    try {
+      const parameters = shippedParameters(alias(base));
+      const before = await failure(other.client.controller.GetCapacity!({ parameters, volume_capabilities: [MOUNT_RWX] }));
+      expect(before.code).toBe(status.FAILED_PRECONDITION);
+      expect(before.details).toContain('receives no secret');
+      await other.client.controller.CreateVolume!({ name: 'capalias-1', volume_capabilities: [MOUNT_RWX], parameters, secrets: { key: ADMIN_KEY } });
+      const cap = await other.client.controller.GetCapacity!({ parameters, volume_capabilities: [MOUNT_RWX] });
+      expect(cap.available_capacity).toBe((await c.controller.GetCapacity!({ parameters: shippedParameters(base), volume_capabilities: [MOUNT_RWX] })).available_capacity);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a StorageClass naming another server is INVALID_ARGUMENT, as its CreateVolume is', async () => {
+    const t = await startTestServer();
+    const other = await startControllerDriver(base, ADMIN_KEY);
+    try {
+      await cluster(t, 3, 1);
+      const url = await listen(t);
+      const parameters = shippedParameters(url);
+      expect(await codeOf(other.client.controller.CreateVolume!({ name: 'capother-1', volume_capabilities: [MOUNT_RWX], parameters, secrets: { key: ADMIN_KEY } }))).toBe(status.INVALID_ARGUMENT);
+      const err = await failure(other.client.controller.GetCapacity!({ parameters, volume_capabilities: [MOUNT_RWX] }));
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toContain('is not this driver\'s server');
+      // Without a secret named, the class's own restuserkey reaches the other server: refused the same way.
+      const { secretName: _n, secretNamespace: _ns, ...keyed } = parameters;
+      const viaKey = await failure(other.client.controller.GetCapacity!({ parameters: { ...keyed, resturl: url + '/', restuserkey: ADMIN_KEY }, volume_capabilities: [MOUNT_RWX] }));
+      expect(viaKey.code).toBe(status.INVALID_ARGUMENT);
     } finally {
       await other.close();
       await t.close();
