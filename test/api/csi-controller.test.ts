@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
+import { decodeJwt } from 'jose';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
@@ -471,6 +472,101 @@ describe('GetCapacity gets no secrets (the external-provisioner\'s capacity trac
     } finally {
       await other.close();
       await t.close();
+    }
+  });
+});
+
+describe('StorageClass parameters reach the server', () => {
+  let t: TestServer;
+  let url: string;
+  /** Two clusters with nodes (sorted ids) and one without any. */
+  let full: string[];
+  let empty: string;
+  const info = async (id: string) => (await t.get(`/volumes/${id}`)).body;
+
+  beforeAll(async () => {
+    t = await startTestServer((cfg) => {
+      cfg.glusterfs.mock.deviceSizeGb = 100;
+    });
+    full = [await cluster(t, 3, 1), await cluster(t, 3, 4)].sort();
+    empty = (await t.post('/clusters', { file: true, block: true })).body.id as string;
+    url = await listen(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('clusterid: the volume is made in the named cluster; a list is tried in its order', async () => {
+    const d = await startControllerDriver(url, ADMIN_KEY);
+    try {
+      // The server's own order (sorted ids) would pick another cluster than the last one.
+      const last = full[1]!;
+      const one = await d.client.controller.CreateVolume!({ name: 'cl-1', volume_capabilities: [MOUNT_RWX], parameters: { clusterid: last } });
+      expect((await info(one.volume.volume_id)).cluster).toBe(last);
+      const unnamed = await d.client.controller.CreateVolume!({ name: 'cl-0', volume_capabilities: [MOUNT_RWX] });
+      expect((await info(unnamed.volume.volume_id)).cluster, 'the default differs, so the test can fail').not.toBe(last);
+      // The empty cluster first: it has no nodes, so the next one of the list gets the volume.
+      const list = await d.client.controller.CreateVolume!({ name: 'cl-2', volume_capabilities: [MOUNT_RWX], parameters: { clusterid: `${empty}, ${last}` } });
+      expect((await info(list.volume.volume_id)).cluster).toBe(last);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('volumeoptions and snapfactor: the created volume has those options and that snapshot factor', async () => {
+    const d = await startControllerDriver(url, ADMIN_KEY);
+    try {
+      const r = await d.client.controller.CreateVolume!({
+        name: 'opt-1',
+        volume_capabilities: [MOUNT_RWX],
+        parameters: { volumeoptions: 'performance.read-ahead off, features.cache-invalidation on', snapfactor: '7' },
+      });
+      const v = await info(r.volume.volume_id);
+      expect(v.glustervolumeoptions).toEqual(expect.arrayContaining(['performance.read-ahead off', 'features.cache-invalidation on']));
+      expect(v.snapshot).toEqual({ enable: true, factor: 7 });
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('restuser is the JWT issuer the server sees', async () => {
+    const seen: string[] = [];
+    const recording = (async (input: string | URL | Request, init?: RequestInit) => {
+      const auth = new Headers(init?.headers).get('authorization');
+      if (auth) seen.push(decodeJwt(auth.replace(/^bearer /i, '')).iss ?? '');
+      return fetch(input, init);
+    }) as typeof fetch;
+    // The driver's own --user is unknown to the server: only restuser makes creates work.
+    const d = await startControllerDriver(url, ADMIN_KEY, { fetch: recording }, 'controller', ['--user', 'nobody']);
+    try {
+      expect(await codeOf(d.client.controller.CreateVolume!({ name: 'iss-0', volume_capabilities: [MOUNT_RWX] }))).toBe(status.UNAUTHENTICATED);
+      expect(new Set(seen)).toEqual(new Set(['nobody']));
+      seen.length = 0;
+      const r = await d.client.controller.CreateVolume!({ name: 'iss-1', volume_capabilities: [MOUNT_RWX], parameters: { restuser: 'admin' } });
+      expect((await info(r.volume.volume_id)).name).toBe('iss-1');
+      expect(new Set(seen)).toEqual(new Set(['admin']));
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('resturl: another URL of the same server is accepted, a different server refused (nothing made on either)', async () => {
+    const d = await startControllerDriver(url, ADMIN_KEY);
+    const elsewhere = await startTestServer();
+    try {
+      const secret = { secretName: 'brickyard-admin', secretNamespace: 'glusterfs' };
+      const r = await d.client.controller.CreateVolume!({ name: 'url-1', volume_capabilities: [MOUNT_RWX], parameters: { resturl: alias(url), ...secret }, secrets: { key: ADMIN_KEY } });
+      expect((await info(r.volume.volume_id)).name).toBe('url-1');
+      await cluster(elsewhere, 3, 1);
+      const before = (await t.get('/volumes')).body.volumes.length;
+      const err = await failure(d.client.controller.CreateVolume!({ name: 'url-2', volume_capabilities: [MOUNT_RWX], parameters: { resturl: await listen(elsewhere), ...secret }, secrets: { key: ADMIN_KEY } }));
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toContain('is not this driver\'s server');
+      expect((await t.get('/volumes')).body.volumes.length).toBe(before);
+      expect((await elsewhere.get('/volumes')).body.volumes).toEqual([]);
+    } finally {
+      await d.close();
+      await elsewhere.close();
     }
   });
 });
