@@ -201,7 +201,11 @@ export class ControllerService {
       const deadline = Date.now() + this.inFlightWaitMs;
       for (let round = 0; ; round++) {
         if (lookupFirst || round > 0) {
-          const existing = await this.findByName(client, glusterName);
+          let existing = await this.findByName(client, glusterName);
+          // A clone the driver made but did not expand yet (it was killed in between): expand it now.
+          if (existing && cloneOf !== undefined && existing.size < size && incompatibility(existing, { ...req, capacity_range: null }, p) === undefined) {
+            existing = await this.growTo(client, existing, size);
+          }
           if (existing) {
             const why = incompatibility(existing, req, p);
             if (why) throw alreadyExists(`volume ${glusterName} (${existing.id}) exists for CreateVolume name ${name} but is incompatible: ${why}`);
@@ -301,16 +305,34 @@ export class ControllerService {
     } catch (e) {
       throw csiErrorOf(e, `source volume ${sourceId}`);
     }
-    if (size > src.size) {
-      throw outOfRange(`a clone has its source's size (${src.size} GiB), ${size} GiB was requested: clone at ${src.size} GiB and expand the new volume afterwards`);
+    // A clone starts at its source's size and can grow, never shrink.
+    if (!sizeFitsRange(src.size, { required_bytes: '0', limit_bytes: req.capacity_range?.limit_bytes ?? '0' })) {
+      throw outOfRange(`a clone cannot be smaller than its source (${src.size} GiB), but capacity_range.limit_bytes is below that`);
     }
-    if (!sizeFitsRange(src.size, req.capacity_range)) throw outOfRange(`a clone has its source's size (${src.size} GiB), outside the requested capacity range`);
+    let made: VolumeInfo;
     try {
-      return await client.volumeClone(sourceId, { name });
+      made = await client.volumeClone(sourceId, { name });
     } catch (e) {
       // Heketi does not check clone names: gluster refuses a second volume of the name.
       if (e instanceof ApiError && NAME_TAKEN.test(e.message)) return undefined;
       throw csiErrorOf(e, `cloning volume ${sourceId} as ${name}`);
+    }
+    try {
+      return await this.growTo(client, made, size);
+    } catch (e) {
+      // A clone of the wrong size is no answer: remove it, so a failed CreateVolume leaves nothing.
+      await client.volumeDelete(made.id).catch((d: unknown) => this.o.log.error({ volume: made.id, err: String(d) }, 'removing a clone that could not be expanded failed'));
+      throw e;
+    }
+  }
+
+  /** The volume expanded to `target` GiB when it is smaller (Heketi expands by a delta). */
+  private async growTo(client: HeketiClient, v: VolumeInfo, target: number): Promise<VolumeInfo> {
+    if (v.size >= target) return v;
+    try {
+      return await client.volumeExpand(v.id, { expand_size: target - v.size });
+    } catch (e) {
+      throw csiErrorOf(e, `expanding volume ${v.id} from ${v.size} to ${target} GiB`);
     }
   }
 
@@ -358,13 +380,7 @@ export class ControllerService {
       } catch (e) {
         throw csiErrorOf(e, `volume ${id}`);
       }
-      if (v.size < target) {
-        try {
-          v = await client.volumeExpand(id, { expand_size: target - v.size });
-        } catch (e) {
-          throw csiErrorOf(e, `expanding volume ${id} from ${v.size} to ${target} GiB`);
-        }
-      }
+      v = await this.growTo(client, v, target);
       // A shared file system grows for every client at once: nothing to do on the nodes.
       return { capacity_bytes: gibToBytes(v.size), node_expansion_required: false };
     });

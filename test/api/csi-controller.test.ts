@@ -183,7 +183,7 @@ describe('CreateVolume', () => {
     expect(await codeOf(create('gid-6', { parameters: params }))).toBe(status.RESOURCE_EXHAUSTED);
   });
 
-  it('clones a volume given as content source; a larger clone is OUT_OF_RANGE; a missing source NOT_FOUND', async () => {
+  it('clones a volume given as content source; a missing source NOT_FOUND', async () => {
     const src = await create('clone-src', { capacity_range: { required_bytes: String(2 * GiB) } });
     const source = { volume: { volume_id: src.volume.volume_id } };
     const r = await create('clone-1', { capacity_range: { required_bytes: String(2 * GiB) }, volume_content_source: source });
@@ -192,8 +192,26 @@ describe('CreateVolume', () => {
     expect(r.volume.capacity_bytes).toBe(String(2 * GiB));
     expect((await s.get(`/volumes/${r.volume.volume_id}`)).body.name).toBe('clone-1');
     expect((await create('clone-1', { capacity_range: { required_bytes: String(2 * GiB) }, volume_content_source: source })).volume.volume_id).toBe(r.volume.volume_id);
-    expect(await codeOf(create('clone-2', { capacity_range: { required_bytes: String(3 * GiB) }, volume_content_source: source }))).toBe(status.OUT_OF_RANGE);
     expect(await codeOf(create('clone-3', { volume_content_source: { volume: { volume_id: 'e'.repeat(32) } } }))).toBe(status.NOT_FOUND);
+  });
+
+  it('a clone larger than its source is expanded; smaller than it is OUT_OF_RANGE; one that cannot grow leaves nothing behind', async () => {
+    const src = await create('grow-src', { capacity_range: { required_bytes: String(2 * GiB) } });
+    const source = { volume: { volume_id: src.volume.volume_id } };
+    const big = await create('grow-1', { capacity_range: { required_bytes: String(3 * GiB) }, volume_content_source: source });
+    expect(big.volume.capacity_bytes).toBe(String(3 * GiB));
+    expect((await s.get(`/volumes/${big.volume.volume_id}`)).body).toMatchObject({ name: 'grow-1', size: 3 });
+    expect((await create('grow-1', { capacity_range: { required_bytes: String(3 * GiB) }, volume_content_source: source })).volume.volume_id).toBe(big.volume.volume_id);
+    expect(await codeOf(create('grow-2', { capacity_range: { required_bytes: '0', limit_bytes: String(GiB) }, volume_content_source: source }))).toBe(status.OUT_OF_RANGE);
+    const err = await failure(create('grow-3', { capacity_range: { required_bytes: String(5000 * GiB) }, volume_content_source: source }));
+    expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(await volumesNamed('grow-3')).toEqual([]);
+    // A driver killed between the clone and its expansion: the retry expands the clone it finds.
+    const cloned = await s.post(`/volumes/${src.volume.volume_id}/clone`, { name: 'grow-4' });
+    const id = (await s.wait(cloned.headers.location)).headers.location.split('/').pop();
+    const retried = await create('grow-4', { capacity_range: { required_bytes: String(4 * GiB) }, volume_content_source: source });
+    expect(retried.volume).toMatchObject({ volume_id: id, capacity_bytes: String(4 * GiB) });
+    expect((await s.get(`/volumes/${id}`)).body.size).toBe(4);
   });
 });
 
