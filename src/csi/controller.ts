@@ -19,7 +19,7 @@ import { VolumeCatalog } from './catalog.js';
 import { gibToBytes, GiB, sizeFitsRange, sizeForRange } from './capacity.js';
 import { serversFromMount, volumeContextMap } from './context.js';
 import type { ControllerPart } from './driver.js';
-import { aborted, alreadyExists, CsiError, invalidArgument, notFound, outOfRange, resourceExhausted } from './errors.js';
+import { aborted, alreadyExists, CsiError, failedPrecondition, invalidArgument, notFound, outOfRange, resourceExhausted } from './errors.js';
 import { GidAllocator } from './gids.js';
 import { KeyedLocks } from './locks.js';
 import { glusterVolumeName } from './names.js';
@@ -160,11 +160,13 @@ export class ControllerService {
       const same = JSON.stringify([...(a.clusters ?? [])].sort()) === JSON.stringify([...(b.clusters ?? [])].sort());
       this.sameServer.set(conn.server, { same, at: Date.now() });
     }
-    if (!this.sameServer.get(conn.server)!.same) {
-      throw invalidArgument(
-        `resturl ${conn.server} is not this driver's server ${this.o.defaults.server}: DeleteVolume and ControllerExpandVolume only get the volume id and go to --server, so one driver serves one management server (deploy another driver, with its own --driver-name, per server)`,
-      );
-    }
+    if (!this.sameServer.get(conn.server)!.same) throw this.notThisServer(conn.server);
+  }
+
+  private notThisServer(url: string): CsiError {
+    return invalidArgument(
+      `resturl ${url} is not this driver's server ${this.o.defaults.server}: DeleteVolume and ControllerExpandVolume only get the volume id and go to --server, so one driver serves one management server (deploy another driver, with its own --driver-name, per server)`,
+    );
   }
 
   // ------------------------------------------------------------------------------- CreateVolume
@@ -199,7 +201,11 @@ export class ControllerService {
       const deadline = Date.now() + this.inFlightWaitMs;
       for (let round = 0; ; round++) {
         if (lookupFirst || round > 0) {
-          const existing = await this.findByName(client, glusterName);
+          let existing = await this.findByName(client, glusterName);
+          // A clone the driver made but did not expand yet (it was killed in between): expand it now.
+          if (existing && cloneOf !== undefined && existing.size < size && incompatibility(existing, { ...req, capacity_range: null }, p) === undefined) {
+            existing = await this.growTo(client, existing, size);
+          }
           if (existing) {
             const why = incompatibility(existing, req, p);
             if (why) throw alreadyExists(`volume ${glusterName} (${existing.id}) exists for CreateVolume name ${name} but is incompatible: ${why}`);
@@ -299,16 +305,34 @@ export class ControllerService {
     } catch (e) {
       throw csiErrorOf(e, `source volume ${sourceId}`);
     }
-    if (size > src.size) {
-      throw outOfRange(`a clone has its source's size (${src.size} GiB), ${size} GiB was requested: clone at ${src.size} GiB and expand the new volume afterwards`);
+    // A clone starts at its source's size and can grow, never shrink.
+    if (!sizeFitsRange(src.size, { required_bytes: '0', limit_bytes: req.capacity_range?.limit_bytes ?? '0' })) {
+      throw outOfRange(`a clone cannot be smaller than its source (${src.size} GiB), but capacity_range.limit_bytes is below that`);
     }
-    if (!sizeFitsRange(src.size, req.capacity_range)) throw outOfRange(`a clone has its source's size (${src.size} GiB), outside the requested capacity range`);
+    let made: VolumeInfo;
     try {
-      return await client.volumeClone(sourceId, { name });
+      made = await client.volumeClone(sourceId, { name });
     } catch (e) {
       // Heketi does not check clone names: gluster refuses a second volume of the name.
       if (e instanceof ApiError && NAME_TAKEN.test(e.message)) return undefined;
       throw csiErrorOf(e, `cloning volume ${sourceId} as ${name}`);
+    }
+    try {
+      return await this.growTo(client, made, size);
+    } catch (e) {
+      // A clone of the wrong size is no answer: remove it, so a failed CreateVolume leaves nothing.
+      await client.volumeDelete(made.id).catch((d: unknown) => this.o.log.error({ volume: made.id, err: String(d) }, 'removing a clone that could not be expanded failed'));
+      throw e;
+    }
+  }
+
+  /** The volume expanded to `target` GiB when it is smaller (Heketi expands by a delta). */
+  private async growTo(client: HeketiClient, v: VolumeInfo, target: number): Promise<VolumeInfo> {
+    if (v.size >= target) return v;
+    try {
+      return await client.volumeExpand(v.id, { expand_size: target - v.size });
+    } catch (e) {
+      throw csiErrorOf(e, `expanding volume ${v.id} from ${v.size} to ${target} GiB`);
     }
   }
 
@@ -356,13 +380,7 @@ export class ControllerService {
       } catch (e) {
         throw csiErrorOf(e, `volume ${id}`);
       }
-      if (v.size < target) {
-        try {
-          v = await client.volumeExpand(id, { expand_size: target - v.size });
-        } catch (e) {
-          throw csiErrorOf(e, `expanding volume ${id} from ${v.size} to ${target} GiB`);
-        }
-      }
+      v = await this.growTo(client, v, target);
       // A shared file system grows for every client at once: nothing to do on the nodes.
       return { capacity_bytes: gibToBytes(v.size), node_expansion_required: false };
     });
@@ -415,8 +433,7 @@ export class ControllerService {
   async getCapacity(req: GetCapacityRequest): Promise<{ available_capacity: string; maximum_volume_size?: { value: string } }> {
     const p = parseParameters(req.parameters);
     if (req.volume_capabilities.some((c) => capabilityProblem(c) !== undefined)) return { available_capacity: '0' };
-    const conn = connectionFor(this.o.defaults, undefined, p);
-    const client = this.client(conn);
+    const client = await this.capacityClient(p);
     let gib: number;
     try {
       gib = await this.largestVolume(client, p);
@@ -425,6 +442,33 @@ export class ControllerService {
     }
     const bytes = (BigInt(gib) * GiB).toString();
     return { available_capacity: bytes, maximum_volume_size: { value: bytes } };
+  }
+
+  /**
+   * GetCapacity never gets secrets (the external-provisioner's capacity tracking sends only the
+   * StorageClass's parameters). Without a secret named, the class's own credentials work as in
+   * CreateVolume. With one, the call reads the driver's own server with the driver's own user and
+   * key — the capacity is the server's, whoever asks — when resturl is --server's URL, or another
+   * URL already found to be that server (a CreateVolume compared them with the secret). Anything
+   * else cannot be checked without the secret: FAILED_PRECONDITION says how to make it answer.
+   */
+  private async capacityClient(p: ProvisionParams): Promise<HeketiClient> {
+    if (!p.secretName) {
+      const conn = connectionFor(this.o.defaults, undefined, p);
+      await this.checkSameServer(conn, {});
+      return this.client(conn);
+    }
+    const server = p.restUrl ?? this.o.defaults.server;
+    if (server !== this.o.defaults.server) {
+      const known = this.sameServer.get(server);
+      if (known && !known.same) throw this.notThisServer(server);
+      if (!known) {
+        throw failedPrecondition(
+          `GetCapacity receives no secret, so it cannot tell whether resturl ${server} is this driver's server ${this.o.defaults.server} until a CreateVolume of the class has compared them: name ${this.o.defaults.server} (or no resturl) in the StorageClass for capacity tracking`,
+        );
+      }
+    }
+    return this.defaultClient();
   }
 
   /**

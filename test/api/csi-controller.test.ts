@@ -3,8 +3,11 @@
  * what a StorageClass's parameters make on the server, idempotency by name (also concurrent, and
  * with a create of the same name still running on the server), sizes and error codes.
  */
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { status } from '@grpc/grpc-js';
+import { decodeJwt } from 'jose';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../helpers/server.js';
 import { codeOf, failure, startControllerDriver, type CsiClient } from '../helpers/csi.js';
@@ -180,7 +183,7 @@ describe('CreateVolume', () => {
     expect(await codeOf(create('gid-6', { parameters: params }))).toBe(status.RESOURCE_EXHAUSTED);
   });
 
-  it('clones a volume given as content source; a larger clone is OUT_OF_RANGE; a missing source NOT_FOUND', async () => {
+  it('clones a volume given as content source; a missing source NOT_FOUND', async () => {
     const src = await create('clone-src', { capacity_range: { required_bytes: String(2 * GiB) } });
     const source = { volume: { volume_id: src.volume.volume_id } };
     const r = await create('clone-1', { capacity_range: { required_bytes: String(2 * GiB) }, volume_content_source: source });
@@ -189,8 +192,26 @@ describe('CreateVolume', () => {
     expect(r.volume.capacity_bytes).toBe(String(2 * GiB));
     expect((await s.get(`/volumes/${r.volume.volume_id}`)).body.name).toBe('clone-1');
     expect((await create('clone-1', { capacity_range: { required_bytes: String(2 * GiB) }, volume_content_source: source })).volume.volume_id).toBe(r.volume.volume_id);
-    expect(await codeOf(create('clone-2', { capacity_range: { required_bytes: String(3 * GiB) }, volume_content_source: source }))).toBe(status.OUT_OF_RANGE);
     expect(await codeOf(create('clone-3', { volume_content_source: { volume: { volume_id: 'e'.repeat(32) } } }))).toBe(status.NOT_FOUND);
+  });
+
+  it('a clone larger than its source is expanded; smaller than it is OUT_OF_RANGE; one that cannot grow leaves nothing behind', async () => {
+    const src = await create('grow-src', { capacity_range: { required_bytes: String(2 * GiB) } });
+    const source = { volume: { volume_id: src.volume.volume_id } };
+    const big = await create('grow-1', { capacity_range: { required_bytes: String(3 * GiB) }, volume_content_source: source });
+    expect(big.volume.capacity_bytes).toBe(String(3 * GiB));
+    expect((await s.get(`/volumes/${big.volume.volume_id}`)).body).toMatchObject({ name: 'grow-1', size: 3 });
+    expect((await create('grow-1', { capacity_range: { required_bytes: String(3 * GiB) }, volume_content_source: source })).volume.volume_id).toBe(big.volume.volume_id);
+    expect(await codeOf(create('grow-2', { capacity_range: { required_bytes: '0', limit_bytes: String(GiB) }, volume_content_source: source }))).toBe(status.OUT_OF_RANGE);
+    const err = await failure(create('grow-3', { capacity_range: { required_bytes: String(5000 * GiB) }, volume_content_source: source }));
+    expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(await volumesNamed('grow-3')).toEqual([]);
+    // A driver killed between the clone and its expansion: the retry expands the clone it finds.
+    const cloned = await s.post(`/volumes/${src.volume.volume_id}/clone`, { name: 'grow-4' });
+    const id = (await s.wait(cloned.headers.location)).headers.location.split('/').pop();
+    const retried = await create('grow-4', { capacity_range: { required_bytes: String(4 * GiB) }, volume_content_source: source });
+    expect(retried.volume).toMatchObject({ volume_id: id, capacity_bytes: String(4 * GiB) });
+    expect((await s.get(`/volumes/${id}`)).body.size).toBe(4);
   });
 });
 
@@ -410,6 +431,160 @@ describe.each([
     } finally {
       await other.close();
       await t.close();
+    }
+  });
+});
+
+/** The shipped StorageClass's parameters (a secret named), with `resturl` as given. */
+function shippedParameters(resturl: string): Record<string, string> {
+  const sc = parse(readFileSync(new URL('../../deploy/kubernetes/storageclass.yaml', import.meta.url), 'utf8')) as { parameters: Record<string, string> };
+  expect(sc.parameters.secretName).toBeTruthy();
+  return { ...sc.parameters, resturl };
+}
+
+/** The same server under another URL (the test server listens on 127.0.0.1 only). */
+const alias = (url: string) => url.replace('127.0.0.1', 'localhost');
+
+describe('GetCapacity gets no secrets (the external-provisioner\'s capacity tracking)', () => {
+  it('the shipped StorageClass (a secret named, resturl = --server) is answered with the driver\'s own user and key', async () => {
+    const cap = await c.controller.GetCapacity!({ parameters: shippedParameters(base), volume_capabilities: [MOUNT_RWX] });
+    const own = await s.post('/volumes/capacity', { durability: { type: 'replicate', replicate: { replica: 3 } }, snapshot: { enable: true, factor: 1 } });
+    expect(own.status).toBe(200);
+    expect(own.body.size).toBeGreaterThan(0);
+    expect(gibOf(cap.available_capacity)).toBe(own.body.size);
+    // No resturl at all: --server too.
+    const { resturl: _, ...noUrl } = shippedParameters(base);
+    expect((await c.controller.GetCapacity!({ parameters: noUrl, volume_capabilities: [MOUNT_RWX] })).available_capacity).toBe(cap.available_capacity);
+  });
+
+  it('another URL of the server answers once a CreateVolume (which has the secret) found it is the same server; before, FAILED_PRECONDITION says why', async () => {
+    const other = await startControllerDriver(base, ADMIN_KEY);
+    try {
+      const parameters = shippedParameters(alias(base));
+      const before = await failure(other.client.controller.GetCapacity!({ parameters, volume_capabilities: [MOUNT_RWX] }));
+      expect(before.code).toBe(status.FAILED_PRECONDITION);
+      expect(before.details).toContain('receives no secret');
+      await other.client.controller.CreateVolume!({ name: 'capalias-1', volume_capabilities: [MOUNT_RWX], parameters, secrets: { key: ADMIN_KEY } });
+      const cap = await other.client.controller.GetCapacity!({ parameters, volume_capabilities: [MOUNT_RWX] });
+      expect(cap.available_capacity).toBe((await c.controller.GetCapacity!({ parameters: shippedParameters(base), volume_capabilities: [MOUNT_RWX] })).available_capacity);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a StorageClass naming another server is INVALID_ARGUMENT, as its CreateVolume is', async () => {
+    const t = await startTestServer();
+    const other = await startControllerDriver(base, ADMIN_KEY);
+    try {
+      await cluster(t, 3, 1);
+      const url = await listen(t);
+      const parameters = shippedParameters(url);
+      expect(await codeOf(other.client.controller.CreateVolume!({ name: 'capother-1', volume_capabilities: [MOUNT_RWX], parameters, secrets: { key: ADMIN_KEY } }))).toBe(status.INVALID_ARGUMENT);
+      const err = await failure(other.client.controller.GetCapacity!({ parameters, volume_capabilities: [MOUNT_RWX] }));
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toContain('is not this driver\'s server');
+      // Without a secret named, the class's own restuserkey reaches the other server: refused the same way.
+      const { secretName: _n, secretNamespace: _ns, ...keyed } = parameters;
+      const viaKey = await failure(other.client.controller.GetCapacity!({ parameters: { ...keyed, resturl: url + '/', restuserkey: ADMIN_KEY }, volume_capabilities: [MOUNT_RWX] }));
+      expect(viaKey.code).toBe(status.INVALID_ARGUMENT);
+    } finally {
+      await other.close();
+      await t.close();
+    }
+  });
+});
+
+describe('StorageClass parameters reach the server', () => {
+  let t: TestServer;
+  let url: string;
+  /** Two clusters with nodes (sorted ids) and one without any. */
+  let full: string[];
+  let empty: string;
+  const info = async (id: string) => (await t.get(`/volumes/${id}`)).body;
+
+  beforeAll(async () => {
+    t = await startTestServer((cfg) => {
+      cfg.glusterfs.mock.deviceSizeGb = 100;
+    });
+    full = [await cluster(t, 3, 1), await cluster(t, 3, 4)].sort();
+    empty = (await t.post('/clusters', { file: true, block: true })).body.id as string;
+    url = await listen(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('clusterid: the volume is made in the named cluster; a list is tried in its order', async () => {
+    const d = await startControllerDriver(url, ADMIN_KEY);
+    try {
+      // The server's own order (sorted ids) would pick another cluster than the last one.
+      const last = full[1]!;
+      const one = await d.client.controller.CreateVolume!({ name: 'cl-1', volume_capabilities: [MOUNT_RWX], parameters: { clusterid: last } });
+      expect((await info(one.volume.volume_id)).cluster).toBe(last);
+      const unnamed = await d.client.controller.CreateVolume!({ name: 'cl-0', volume_capabilities: [MOUNT_RWX] });
+      expect((await info(unnamed.volume.volume_id)).cluster, 'the default differs, so the test can fail').not.toBe(last);
+      // The empty cluster first: it has no nodes, so the next one of the list gets the volume.
+      const list = await d.client.controller.CreateVolume!({ name: 'cl-2', volume_capabilities: [MOUNT_RWX], parameters: { clusterid: `${empty}, ${last}` } });
+      expect((await info(list.volume.volume_id)).cluster).toBe(last);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('volumeoptions and snapfactor: the created volume has those options and that snapshot factor', async () => {
+    const d = await startControllerDriver(url, ADMIN_KEY);
+    try {
+      const r = await d.client.controller.CreateVolume!({
+        name: 'opt-1',
+        volume_capabilities: [MOUNT_RWX],
+        parameters: { volumeoptions: 'performance.read-ahead off, features.cache-invalidation on', snapfactor: '7' },
+      });
+      const v = await info(r.volume.volume_id);
+      expect(v.glustervolumeoptions).toEqual(expect.arrayContaining(['performance.read-ahead off', 'features.cache-invalidation on']));
+      expect(v.snapshot).toEqual({ enable: true, factor: 7 });
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('restuser is the JWT issuer the server sees', async () => {
+    const seen: string[] = [];
+    const recording = (async (input: string | URL | Request, init?: RequestInit) => {
+      const auth = new Headers(init?.headers).get('authorization');
+      if (auth) seen.push(decodeJwt(auth.replace(/^bearer /i, '')).iss ?? '');
+      return fetch(input, init);
+    }) as typeof fetch;
+    // The driver's own --user is unknown to the server: only restuser makes creates work.
+    const d = await startControllerDriver(url, ADMIN_KEY, { fetch: recording }, 'controller', ['--user', 'nobody']);
+    try {
+      expect(await codeOf(d.client.controller.CreateVolume!({ name: 'iss-0', volume_capabilities: [MOUNT_RWX] }))).toBe(status.UNAUTHENTICATED);
+      expect(new Set(seen)).toEqual(new Set(['nobody']));
+      seen.length = 0;
+      const r = await d.client.controller.CreateVolume!({ name: 'iss-1', volume_capabilities: [MOUNT_RWX], parameters: { restuser: 'admin' } });
+      expect((await info(r.volume.volume_id)).name).toBe('iss-1');
+      expect(new Set(seen)).toEqual(new Set(['admin']));
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('resturl: another URL of the same server is accepted, a different server refused (nothing made on either)', async () => {
+    const d = await startControllerDriver(url, ADMIN_KEY);
+    const elsewhere = await startTestServer();
+    try {
+      const secret = { secretName: 'brickyard-admin', secretNamespace: 'glusterfs' };
+      const r = await d.client.controller.CreateVolume!({ name: 'url-1', volume_capabilities: [MOUNT_RWX], parameters: { resturl: alias(url), ...secret }, secrets: { key: ADMIN_KEY } });
+      expect((await info(r.volume.volume_id)).name).toBe('url-1');
+      await cluster(elsewhere, 3, 1);
+      const before = (await t.get('/volumes')).body.volumes.length;
+      const err = await failure(d.client.controller.CreateVolume!({ name: 'url-2', volume_capabilities: [MOUNT_RWX], parameters: { resturl: await listen(elsewhere), ...secret }, secrets: { key: ADMIN_KEY } }));
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.details).toContain('is not this driver\'s server');
+      expect((await t.get('/volumes')).body.volumes.length).toBe(before);
+      expect((await elsewhere.get('/volumes')).body.volumes).toEqual([]);
+    } finally {
+      await d.close();
+      await elsewhere.close();
     }
   });
 });
