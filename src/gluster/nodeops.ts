@@ -450,8 +450,13 @@ export class NodeOps {
         // keep the umount error
       }
     }
-    // 2. fstab first, so a crash never leaves a boot-time mount of a removed LV.
-    if (!isGlusterdManagedMount(mount)) await this.run(host, planFstabRemove(this.cfg, brick.id));
+    // 2. fstab first, so a crash never leaves a boot-time mount of a removed LV. No fstab yet (a
+    // node whose first brick never got mounted) has no line to remove.
+    if (!isGlusterdManagedMount(mount)) {
+      await this.run(host, planFstabRemove(this.cfg, brick.id)).catch((e: unknown) => {
+        if (!(e instanceof CommandError && /No such file or directory/.test(e.result?.stderr ?? ''))) throw e;
+      });
+    }
     // 3.
     if (umountErr !== undefined) throw umountErr;
     // 4.

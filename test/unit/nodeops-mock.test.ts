@@ -225,6 +225,24 @@ describe('bricks', () => {
     expect(s.vgs[`vg_${id}`]!.freeExtents).toBe(128000);
   });
 
+  it("destroy goes on when the fstab file does not exist yet (no line to remove), and only then", async () => {
+    // On a real node Heketi's own fstab (/var/lib/heketi/fstab) appears with the first mount, so
+    // the undo of a create interrupted before it finds no file: sed says so, as injected here.
+    const { id } = await setup('node1');
+    const b = brickSpec(id);
+    await ops.brickCreate('node1', b);
+    const fstab = '/var/lib/heketi/fstab';
+    runner.failNext({ match: /^sed /, stderr: `sed: can't read ${fstab}: No such file or directory\n`, exitCode: 2 });
+    expect(await ops.brickDestroy('node1', b)).toEqual({ spaceReclaimed: true });
+    expect(runner.snapshot().hosts['node1']!.lvs).toEqual({});
+    // Any other sed failure still stops the destroy before the LV goes.
+    const c = brickSpec(id);
+    await ops.brickCreate('node1', c);
+    runner.failNext({ match: /^sed /, stderr: `sed: couldn't open temporary file /var/lib/heketi/sedX: Read-only file system\n`, exitCode: 4 });
+    expect((await errorOf(ops.brickDestroy('node1', c))).message).toMatch(/Read-only file system/);
+    expect(runner.snapshot().hosts['node1']!.lvs[`vg_${id}/brick_${c.id}`]).toBeDefined();
+  });
+
   it('destroy refuses when umount fails while mounted, after removing the fstab line', async () => {
     const { id } = await setup('node1');
     const b = brickSpec(id);
