@@ -48,6 +48,21 @@ export interface CommandLogEntry {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** A command held before it runs (see `MockRunner.holdNext`). */
+export interface HeldCommand {
+  /** Resolves when a matching command has reached the hold and is waiting. */
+  reached: Promise<void>;
+  /** Lets the held command run (also before it is reached: then it does not wait). */
+  release(): void;
+}
+
+interface HoldRule {
+  host?: string;
+  match: RegExp;
+  reached: () => void;
+  released: Promise<void>;
+}
+
 /** Entries of `commandLog` kept in memory. */
 const COMMAND_LOG_LIMIT = 50_000;
 
@@ -59,6 +74,7 @@ export class MockRunner implements CommandRunner {
   private readonly dispatcher: CommandDispatcher;
   private readonly delayMs: number;
   private failRules: FailRule[] = [];
+  private holdRules: HoldRule[] = [];
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly commandLogLimit: number;
 
@@ -149,6 +165,19 @@ export class MockRunner implements CommandRunner {
     this.failRules.push({ ...rule, times: rule.times ?? 1 });
   }
 
+  /**
+   * The next matching command (host and rendered command line, as `failNext`) waits before it runs
+   * until released: an operation stays in flight, at a known step, for as long as a test looks at it.
+   */
+  holdNext(rule: { host?: string; match: RegExp }): HeldCommand {
+    let reached!: () => void;
+    let release!: () => void;
+    const held: HeldCommand = { reached: new Promise((r) => (reached = r)), release: () => release() };
+    const released = new Promise<void>((r) => (release = r));
+    this.holdRules.push({ ...rule, reached, released });
+    return held;
+  }
+
   /** A deep copy of the simulated state, for assertions. */
   snapshot(): MockState {
     return structuredClone(this.nodes.state);
@@ -163,6 +192,7 @@ export class MockRunner implements CommandRunner {
     try {
       for (const c of commands) {
         if (this.delayMs > 0) await sleep(this.delayMs);
+        await this.held(host, c.argv);
         if (this.nodes.state.hosts[host]?.meta.down) {
           const msg = `ssh: connect to host ${host} port 22: Connection refused`;
           throw new CommandError(msg, host, c.argv, { exitCode: 255, stdout: '', stderr: `${msg}\n` }, true);
@@ -187,6 +217,20 @@ export class MockRunner implements CommandRunner {
       this.batchLogs.delete(logged);
       this.nodes.persist();
       this.nodes.appendLog(logged);
+    }
+  }
+
+  private async held(host: string, argv: string[]): Promise<void> {
+    if (this.holdRules.length === 0) return;
+    const line = renderCommand(argv);
+    for (let i = 0; i < this.holdRules.length; i++) {
+      const rule = this.holdRules[i]!;
+      if (rule.host !== undefined && rule.host !== host) continue;
+      rule.match.lastIndex = 0;
+      if (!rule.match.test(line)) continue;
+      this.holdRules.splice(i, 1);
+      rule.reached();
+      return rule.released;
     }
   }
 
