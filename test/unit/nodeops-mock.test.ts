@@ -474,6 +474,13 @@ describe('health and hooks', () => {
     expect(lines.map((l) => JSON.parse(l) as { host: string; argv: string[] })[1]).toEqual({ host: 'node2', argv: ['mount'], exitCode: 7 });
   });
 
+  it('failNext gives back what drops the failures it has not used', async () => {
+    const stop = runner.failNext({ match: /^mount$/, stderr: 'boom', times: 3 });
+    expect((await errorOf(runner.run('node1', [{ argv: ['mount'], timeoutSec: 5 }]))).message).toBe('boom');
+    stop();
+    expect(await runner.run('node1', [{ argv: ['mount'], timeoutSec: 5 }])).toMatchObject([{ exitCode: 0 }]);
+  });
+
   it('commandLogLimit 0 (a served mock) keeps no command log in memory, only in its file', async () => {
     const served = new MockRunner({ stateFile: join(dir, 'served.json'), commandLogLimit: 0 });
     await served.run('node1', [{ argv: ['mount'], timeoutSec: 5 }]);

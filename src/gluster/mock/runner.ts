@@ -160,9 +160,13 @@ export class MockRunner implements CommandRunner {
     this.nodes.persist();
   }
 
-  /** The next matching command(s) fail with `stderr` instead of running. */
-  failNext(rule: FailRule): void {
-    this.failRules.push({ ...rule, times: rule.times ?? 1 });
+  /** The next matching command(s) fail with `stderr` instead of running. Returns what drops the failures not used yet. */
+  failNext(rule: FailRule): () => void {
+    const added = { ...rule, times: rule.times ?? 1 };
+    this.failRules.push(added);
+    return () => {
+      this.failRules = this.failRules.filter((r) => r !== added);
+    };
   }
 
   /**
