@@ -48,6 +48,17 @@ export interface CommandLogEntry {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The index of the first rule for this command (its host, its rendered command line), or -1. */
+function firstMatching(rules: readonly { host?: string; match: RegExp }[], host: string, argv: string[]): number {
+  if (rules.length === 0) return -1;
+  const line = renderCommand(argv);
+  return rules.findIndex((rule) => {
+    if (rule.host !== undefined && rule.host !== host) return false;
+    rule.match.lastIndex = 0;
+    return rule.match.test(line);
+  });
+}
+
 /** A command held before it runs (see `MockRunner.holdNext`). */
 export interface HeldCommand {
   /** Resolves when a matching command has reached the hold and is waiting. */
@@ -225,32 +236,20 @@ export class MockRunner implements CommandRunner {
   }
 
   private async held(host: string, argv: string[]): Promise<void> {
-    if (this.holdRules.length === 0) return;
-    const line = renderCommand(argv);
-    for (let i = 0; i < this.holdRules.length; i++) {
-      const rule = this.holdRules[i]!;
-      if (rule.host !== undefined && rule.host !== host) continue;
-      rule.match.lastIndex = 0;
-      if (!rule.match.test(line)) continue;
-      this.holdRules.splice(i, 1);
-      rule.reached();
-      return rule.released;
-    }
+    const i = firstMatching(this.holdRules, host, argv);
+    if (i < 0) return;
+    const [rule] = this.holdRules.splice(i, 1);
+    rule!.reached();
+    await rule!.released;
   }
 
   private injected(host: string, argv: string[]): Result | undefined {
-    if (this.failRules.length === 0) return undefined;
-    const line = renderCommand(argv);
-    for (let i = 0; i < this.failRules.length; i++) {
-      const rule = this.failRules[i]!;
-      if (rule.host !== undefined && rule.host !== host) continue;
-      rule.match.lastIndex = 0;
-      if (!rule.match.test(line)) continue;
-      rule.times = (rule.times ?? 1) - 1;
-      if (rule.times <= 0) this.failRules.splice(i, 1);
-      return { ...fail(rule.stderr, rule.exitCode ?? 1), unreachable: rule.unreachable };
-    }
-    return undefined;
+    const i = firstMatching(this.failRules, host, argv);
+    if (i < 0) return undefined;
+    const rule = this.failRules[i]!;
+    rule.times = (rule.times ?? 1) - 1;
+    if (rule.times <= 0) this.failRules.splice(i, 1);
+    return { ...fail(rule.stderr, rule.exitCode ?? 1), unreachable: rule.unreachable };
   }
 
   private execOne(host: string, argv: string[]): Result {
