@@ -144,6 +144,20 @@ describe('GET /operations/details', () => {
     const one = (await s.get(`/operations/pending/${op.id as string}`)).body;
     expect(one.changes).toEqual(op.changes);
   });
+  it('lists an operation in flight as such, with the steps done so far; it is gone once it ends', async () => {
+    s = await startTestServer();
+    const cluster = (await s.post('/clusters', { file: true, block: true })).body.id as string;
+    for (let i = 1; i <= 3; i++) await addNode(s, cluster, i);
+    const held = s.runner.holdNext({ match: /gluster .*volume create/ });
+    const r = await s.post('/volumes', { size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } });
+    await held.reached;
+    const { operations } = (await s.get('/operations/details')).body as { operations: Record<string, unknown>[] };
+    expect(operations).toMatchObject([{ type_name: 'create-volume', status: '', sub_status: 'in-flight', committed: false, steps_done: ['bricks:0', 'gluster:0'] }]);
+    expect((await s.get('/operations')).body).toMatchObject({ total: 1, in_flight: 1, new: 1, stale: 0, failed: 0 });
+    held.release();
+    expect((await s.wait(r.headers.location)).status).toBe(303);
+    expect((await s.get('/operations/details')).body).toEqual({ operations: [] });
+  });
 });
 
 describe('GET /pool', () => {

@@ -3,22 +3,26 @@
  * against a real server on loopback with the mock executor. Screenshots of every main view at
  * 1280×800 and at phone width go to test-output/console/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ADMIN_KEY, USER_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { ChildServer, buildServer, cleanupServers, freePort } from '../helpers/child-server.js';
 import { BUSY_POOL, bigPoolDump, launchBrowser, measurePoolFirstPaint, signIn, type Browser } from '../../bench/console.js';
 import { kib, pct } from '../../src/console/format.js';
 import { planBrickCreate } from '../../src/gluster/planner.js';
 import { importDump } from '../../src/store/dump/index.js';
+import { MockRunner } from '../../src/gluster/mock/index.js';
+import type { OperationDetail, PoolSummary } from '../../src/client/index.js';
 
 const OUT = join(process.cwd(), 'test-output', 'console');
 const PHONE = { width: 390, height: 844 };
 // Generous: the machine running CI may be busy; these bound a wait, they measure nothing.
 const WAIT = { timeout: 60000 };
 const SUITE = { timeout: 180000 };
+const REPLICA_3 = { type: 'replicate', replicate: { replica: 3 } };
 
 async function listen(srv: TestServer): Promise<string> {
   await srv.by.app.listen({ port: 0, host: '127.0.0.1' });
@@ -33,7 +37,7 @@ async function addNode(srv: TestServer, cluster: string, i: number, zone: number
 }
 
 async function createVolume(srv: TestServer, size: number): Promise<string> {
-  const r = await srv.post('/volumes', { size, durability: { type: 'replicate', replicate: { replica: 3 } } });
+  const r = await srv.post('/volumes', { size, durability: REPLICA_3 });
   return (await srv.wait(r.headers.location)).headers.location.split('/').pop()!;
 }
 
@@ -46,17 +50,28 @@ async function go(page: Page, link: string): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).click();
 }
 
+/** Marks the page's document: `stillSameDocument` is true only if nothing reloaded or replaced it since. */
+async function markDocument(page: Page): Promise<void> {
+  await page.evaluate('window.markedByTest = true');
+}
+async function stillSameDocument(page: Page): Promise<boolean> {
+  return (await page.evaluate('window.markedByTest === true')) as boolean;
+}
+
+const operationDetails = async (get: (path: string) => Promise<{ body: unknown }>) => ((await get('/operations/details')).body as { operations: OperationDetail[] }).operations;
+
 describe('web console', SUITE, () => {
   let srv: TestServer;
   let url: string;
   let browser: Browser;
   let page: Page;
+  let cluster: string;
   const nodes: string[] = [];
 
   beforeAll(async () => {
     srv = await startTestServer();
     url = await listen(srv);
-    const cluster = (await srv.post('/clusters', { file: true, block: true })).body.id as string;
+    cluster = (await srv.post('/clusters', { file: true, block: true })).body.id as string;
     for (let i = 1; i <= 6; i++) nodes.push(await addNode(srv, cluster, i, ((i - 1) % 3) + 1, ['/dev/sdb', '/dev/sdc']));
     await srv.post(`/nodes/${nodes[0]}/tags`, { change_type: 'set', tags: { rack: 'a1' } });
     for (const size of [40, 120, 300, 80, 500]) await createVolume(srv, size);
@@ -156,7 +171,7 @@ describe('web console', SUITE, () => {
     const ids = (await srv.get('/volumes')).body.volumes as string[];
     expect(ids).toHaveLength(before + 1);
     const made = (await Promise.all(ids.map(async (id) => (await srv.get(`/volumes/${id}`)).body))).find((v) => v.name === 'console_made');
-    expect(made).toMatchObject({ size: 25, durability: { type: 'replicate', replicate: { replica: 3 } } });
+    expect(made).toMatchObject({ size: 25, durability: REPLICA_3 });
     await page.getByTestId('created-link').click();
     await page.getByTestId('mount').waitFor(WAIT);
     expect(await page.getByTestId('mount').innerText()).toBe(made.mount.glusterfs.device);
@@ -220,10 +235,12 @@ describe('web console', SUITE, () => {
 
   it('shows a failed operation with its steps and cleans it up', async () => {
     // A create whose undo cannot reach node3: the operation stays failed.
-    srv.runner.failNext({ match: /volume create/, stderr: 'volume create: failed', times: 10 });
+    // Every attempt fails (up to 5, until one lands on node3); what is left unused is dropped after.
+    const stopFailing = srv.runner.failNext({ match: /volume create/, stderr: 'volume create: failed', times: 10 });
     srv.runner.setHostDown('node3', true);
-    const r = await srv.post('/volumes', { size: 3, durability: { type: 'replicate', replicate: { replica: 3 } } });
+    const r = await srv.post('/volumes', { size: 3, durability: REPLICA_3 });
     expect((await srv.wait(r.headers.location)).status).toBe(500);
+    stopFailing();
     const failed = (await srv.get('/operations/details')).body.operations as { id: string; status: string }[];
     expect(failed.filter((o) => o.status === 'failed')).toHaveLength(1);
 
@@ -240,6 +257,79 @@ describe('web console', SUITE, () => {
     await page.getByText('Nothing failed').waitFor(WAIT);
     expect((await srv.get('/operations')).body).toMatchObject({ total: 0, failed: 0 });
     expect(await page.getByTestId('ops-failed').innerText()).toBe('0');
+  });
+
+  it('updates the open Pool by itself: a device disabled and a node added through the API show up without a reload', async () => {
+    await go(page, 'Pool');
+    await page.locator('[data-node]').first().waitFor(WAIT);
+    await markDocument(page);
+    const device = (await srv.get(`/nodes/${nodes[4]}`)).body.devices[1] as { id: string };
+    const setState = async (state: string) => expect((await srv.wait((await srv.post(`/devices/${device.id}/state`, { state })).headers.location)).status).toBe(204);
+    await setState('offline');
+    nodes.push(await addNode(srv, cluster, 7, 1, ['/dev/sdb']));
+    await page.locator(`[data-device="${device.id}"] .badge-offline`).waitFor(WAIT);
+    const added = page.locator(`[data-node="${nodes[6]}"]`);
+    await added.waitFor(WAIT);
+    expect(await added.innerText()).toContain('10.0.0.7');
+    expect(await page.getByTestId('pool-nodes').innerText()).toBe('7');
+    await setState('online');
+    await page.locator(`[data-device="${device.id}"] .badge-offline`).waitFor({ state: 'detached', ...WAIT });
+    expect(await stillSameDocument(page)).toBe(true);
+  });
+
+  it('follows an operation started through the API: in flight with its steps, its space reserved on the Pool, gone when it ends', async () => {
+    await go(page, 'Operations');
+    const inFlight = page.getByRole('region', { name: 'In flight' });
+    await inFlight.getByText('No operation is running.').waitFor(WAIT);
+    await markDocument(page);
+    // Held before its gluster volume create: the bricks are made, the operation is in flight.
+    const held = srv.runner.holdNext({ match: /gluster .*volume create/ });
+    const started = await srv.post('/volumes', { size: 7, name: 'held_in_flight', durability: REPLICA_3 });
+    try {
+      await held.reached;
+      const [op, ...others] = await operationDetails(srv.get);
+      expect(others).toHaveLength(0);
+      expect(op).toMatchObject({ type_name: 'create-volume', status: '', sub_status: 'in-flight', steps_done: ['bricks:0', 'gluster:0'] });
+      const item = inFlight.locator(`[data-op="${op!.id}"]`);
+      await item.waitFor(WAIT);
+      expect(await stillSameDocument(page)).toBe(true);
+      expect(await item.innerText()).toMatch(/Create volume/);
+      expect(await item.locator('.badge').textContent()).toBe('in flight');
+      expect(await item.getByRole('list', { name: 'Steps done' }).locator('li').allInnerTexts()).toEqual(['Bricks (attempt 1)', 'Gluster volume (attempt 1)']);
+      expect(await page.getByTestId('ops-inflight').innerText()).toBe('1');
+      await shoot(page, 'operations-in-flight-1280');
+
+      // The Pool draws each brick's device with the part the operation holds, as GET /pool reports it.
+      await go(page, 'Pool');
+      const pool = (await srv.get('/pool')).body as PoolSummary;
+      const reserving = pool.clusters.flatMap((c) => c.nodes.flatMap((n) => n.devices.map((d) => ({ node: n.id, id: d.id, reserved: d.reserved })))).filter((d) => d.reserved > 0);
+      expect(reserving).toHaveLength(3);
+      for (const d of reserving) {
+        await page.locator(`[data-node="${d.node}"]`).scrollIntoViewIfNeeded();
+        const row = page.locator(`[data-device="${d.id}"]`);
+        await row.locator('.bar-reserved').waitFor(WAIT);
+        expect(await row.getByRole('img').getAttribute('aria-label')).toContain(`, ${kib(d.reserved)} of it reserved by operations not finished yet,`);
+      }
+      const total = reserving.reduce((sum, d) => sum + d.reserved, 0);
+      expect(await page.getByRole('img', { name: /^Pool: / }).getAttribute('aria-label')).toContain(`, ${kib(total)} of it reserved`);
+      await shoot(page, 'pool-reserved-1280');
+
+      await go(page, 'Operations');
+      await item.waitFor(WAIT);
+      await markDocument(page);
+    } finally {
+      held.release();
+    }
+    const ended = await srv.wait(started.headers.location);
+    expect(ended.status, ended.text).toBe(303);
+    // Ended: it leaves the open page by itself.
+    await inFlight.getByText('No operation is running.').waitFor(WAIT);
+    expect(await page.locator('[data-op]').count()).toBe(0);
+    expect(await page.getByTestId('ops-inflight').innerText()).toBe('0');
+    expect(await stillSameDocument(page)).toBe(true);
+    await go(page, 'Pool');
+    await page.locator('[data-node]').first().waitFor(WAIT);
+    await expect.poll(() => page.locator('.bar-reserved').count(), WAIT).toBe(0);
   });
 
   it('reports drift per node and repairs it only after an explicit confirmation', async () => {
@@ -397,5 +487,66 @@ describe('web console on a busy pool (100 nodes × 10 devices, 10,000 volumes)',
     await browser.page.getByRole('button', { name: 'Next' }).click();
     await expect.poll(() => browser.page.locator('.pager').innerText(), WAIT).toContain('51–100 of 10,000');
     await shoot(browser.page, 'volumes-busy-1280');
+  });
+});
+
+describe('web console across a server crash', SUITE, () => {
+  let child: ChildServer | undefined;
+  let browser: Browser | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'brickyard-console-crash-'));
+
+  beforeAll(buildServer, SUITE.timeout);
+  afterAll(async () => {
+    await browser?.close();
+    await child?.kill();
+    cleanupServers();
+    rmSync(dir, { recursive: true, force: true });
+  }, SUITE.timeout);
+
+  it('shows on the page left open the operation a crashed server left: stale while its recovery waits for a node, then failed', async () => {
+    const crashFile = join(dir, 'crash-after');
+    // A fixed port: the restarted server answers the same page. The 2 ms delay lets the 202 leave before the crash.
+    child = new ChildServer(dir, { glusterfs: { executor: 'mock', mock: { delay_ms: 2 } }, env: { BRICKYARD_MOCK_CRASH_FILE: crashFile }, pollMs: 20, port: await freePort() });
+    await child.start();
+    const cluster = (await child.req('POST', '/clusters', { file: true })).json<{ id: string }>().id;
+    for (let i = 1; i <= 3; i++) {
+      const node = await child.ok('POST', '/nodes', { zone: i, hostnames: { manage: [`node${i}`], storage: [`10.0.0.${i}`] }, cluster });
+      await child.ok('POST', '/devices', { name: '/dev/sdb', node });
+    }
+    browser = await launchBrowser();
+    const { page } = browser;
+    await page.goto(`${child.base}/ui/operations`);
+    await signIn(page, 'admin', ADMIN_KEY);
+    await page.getByText('Nothing failed').waitFor(WAIT);
+    await markDocument(page);
+
+    // The server kills itself after the create's first node command (the mock's crash switch, as in test/api/crash.test.ts)…
+    writeFileSync(crashFile, '1');
+    const started = await child.req('POST', '/volumes', { size: 5, durability: REPLICA_3 });
+    expect(started.status, started.text).toBe(202);
+    expect((await child.exited).signal).toBe('SIGKILL');
+    // …and comes back with node3 unreachable: undoing the create cannot remove node3's brick, so its
+    // start-up recovery retries (after 2, 5 and 10 s) and the operation stays stale until it gives up.
+    new MockRunner({ stateFile: `${child.dbPath}.mock-nodes.json` }).setHostDown('node3', true);
+    await child.start();
+    const [op, ...others] = await operationDetails((path) => child!.get(path).then((body) => ({ body })));
+    expect(others).toHaveLength(0);
+    expect(op).toMatchObject({ type_name: 'create-volume', status: 'stale', sub_status: '', steps_done: ['bricks:0'] });
+
+    const broken = page.getByRole('region', { name: 'Failed and stale' });
+    const item = broken.locator(`[data-op="${op!.id}"]`);
+    await expect.poll(() => page.getByTestId('ops-stale').innerText(), WAIT).toBe('1');
+    expect(await item.locator('.badge').textContent()).toBe('stale');
+    expect(await item.innerText()).toMatch(/Create volume/);
+    expect(await item.getByRole('list', { name: 'Steps done' }).locator('li').allInnerTexts()).toEqual(['Bricks (attempt 1)']);
+    expect(await item.getByRole('button', { name: 'Clean up' }).isEnabled()).toBe(true);
+    await shoot(page, 'operations-stale-1280');
+
+    // The recovery gives up: the same operation, now failed, on the same page.
+    await expect.poll(() => item.locator('.badge').textContent(), WAIT).toBe('failed');
+    expect(await page.getByTestId('ops-stale').innerText()).toBe('0');
+    expect(await page.getByTestId('ops-failed').innerText()).toBe('1');
+    expect((await child.get<{ operations: OperationDetail[] }>('/operations/details')).operations).toMatchObject([{ id: op!.id, status: 'failed' }]);
+    expect(await stillSameDocument(page)).toBe(true);
   });
 });

@@ -42,7 +42,8 @@ export async function buildServer(): Promise<void> {
       target: 'node20',
       logLevel: 'error',
     });
-    for (const f of ['node_modules', 'migrations', 'openapi.yaml']) symlinkSync(join(ROOT, f), join(buildDir, f));
+    // dist: the built console (dist/console), which the server looks for above its own module.
+    for (const f of ['node_modules', 'migrations', 'openapi.yaml', 'dist']) symlinkSync(join(ROOT, f), join(buildDir, f));
     serverArgv = [join(buildDir, 'src/cli/main.mjs')];
   } catch {
     // esbuild unavailable: run through tsx (slower starts).

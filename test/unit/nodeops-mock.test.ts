@@ -108,6 +108,21 @@ describe('devices', () => {
     await setup('node1'); // the disk is reusable
   });
 
+  it('holds the next matching command until released; other hosts and commands run on', async () => {
+    const held = runner.holdNext({ host: 'node1', match: / vgcreate / });
+    const id = newId();
+    const setupOnNode1 = ops.deviceSetup({ manageHost: 'node1', deviceId: id, deviceName: '/dev/sdb', destroyData: false, knownPvUuids: new Map() });
+    await held.reached;
+    await setup('node2');
+    expect(runner.snapshot().hosts['node1']!.pvs['/dev/sdb']).toBeDefined();
+    expect(runner.snapshot().hosts['node1']!.vgs[`vg_${id}`]).toBeUndefined();
+    held.release();
+    await setupOnNode1;
+    expect(runner.snapshot().hosts['node1']!.vgs[`vg_${id}`]).toBeDefined();
+    // Used once: the next vgcreate on node1 runs at once.
+    await setup('node1', '/dev/sdc');
+  });
+
   it('teardown removes VG and PV; refuses while bricks exist; forceforget never fails', async () => {
     const { id } = await setup('node1');
     const b = brickSpec(id);
@@ -475,6 +490,13 @@ describe('health and hooks', () => {
     ]);
     const lines = readFileSync(join(dir, 'nodes.json.log'), 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l) as { host: string; argv: string[] })[1]).toEqual({ host: 'node2', argv: ['mount'], exitCode: 7 });
+  });
+
+  it('failNext gives back what drops the failures it has not used', async () => {
+    const stop = runner.failNext({ match: /^mount$/, stderr: 'boom', times: 3 });
+    expect((await errorOf(runner.run('node1', [{ argv: ['mount'], timeoutSec: 5 }]))).message).toBe('boom');
+    stop();
+    expect(await runner.run('node1', [{ argv: ['mount'], timeoutSec: 5 }])).toMatchObject([{ exitCode: 0 }]);
   });
 
   it('commandLogLimit 0 (a served mock) keeps no command log in memory, only in its file', async () => {

@@ -48,6 +48,32 @@ export interface CommandLogEntry {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The index of the first rule for this command (its host, its rendered command line), or -1. */
+function firstMatching(rules: readonly { host?: string; match: RegExp }[], host: string, argv: string[]): number {
+  if (rules.length === 0) return -1;
+  const line = renderCommand(argv);
+  return rules.findIndex((rule) => {
+    if (rule.host !== undefined && rule.host !== host) return false;
+    rule.match.lastIndex = 0;
+    return rule.match.test(line);
+  });
+}
+
+/** A command held before it runs (see `MockRunner.holdNext`). */
+export interface HeldCommand {
+  /** Resolves when a matching command has reached the hold and is waiting. */
+  reached: Promise<void>;
+  /** Lets the held command run (also before it is reached: then it does not wait). */
+  release(): void;
+}
+
+interface HoldRule {
+  host?: string;
+  match: RegExp;
+  reached: () => void;
+  released: Promise<void>;
+}
+
 /** Entries of `commandLog` kept in memory. */
 const COMMAND_LOG_LIMIT = 50_000;
 
@@ -59,6 +85,7 @@ export class MockRunner implements CommandRunner {
   private readonly dispatcher: CommandDispatcher;
   private readonly delayMs: number;
   private failRules: FailRule[] = [];
+  private holdRules: HoldRule[] = [];
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly commandLogLimit: number;
 
@@ -144,9 +171,26 @@ export class MockRunner implements CommandRunner {
     this.nodes.persist();
   }
 
-  /** The next matching command(s) fail with `stderr` instead of running. */
-  failNext(rule: FailRule): void {
-    this.failRules.push({ ...rule, times: rule.times ?? 1 });
+  /** The next matching command(s) fail with `stderr` instead of running. Returns what drops the failures not used yet. */
+  failNext(rule: FailRule): () => void {
+    const added = { ...rule, times: rule.times ?? 1 };
+    this.failRules.push(added);
+    return () => {
+      this.failRules = this.failRules.filter((r) => r !== added);
+    };
+  }
+
+  /**
+   * The next matching command (host and rendered command line, as `failNext`) waits before it runs
+   * until released: an operation stays in flight, at a known step, for as long as a test looks at it.
+   */
+  holdNext(rule: { host?: string; match: RegExp }): HeldCommand {
+    let reached!: () => void;
+    let release!: () => void;
+    const held: HeldCommand = { reached: new Promise((r) => (reached = r)), release: () => release() };
+    const released = new Promise<void>((r) => (release = r));
+    this.holdRules.push({ ...rule, reached, released });
+    return held;
   }
 
   /** A deep copy of the simulated state, for assertions. */
@@ -163,6 +207,7 @@ export class MockRunner implements CommandRunner {
     try {
       for (const c of commands) {
         if (this.delayMs > 0) await sleep(this.delayMs);
+        await this.held(host, c.argv);
         if (this.nodes.state.hosts[host]?.meta.down) {
           const msg = `ssh: connect to host ${host} port 22: Connection refused`;
           throw new CommandError(msg, host, c.argv, { exitCode: 255, stdout: '', stderr: `${msg}\n` }, true);
@@ -190,19 +235,21 @@ export class MockRunner implements CommandRunner {
     }
   }
 
+  private async held(host: string, argv: string[]): Promise<void> {
+    const i = firstMatching(this.holdRules, host, argv);
+    if (i < 0) return;
+    const [rule] = this.holdRules.splice(i, 1);
+    rule!.reached();
+    await rule!.released;
+  }
+
   private injected(host: string, argv: string[]): Result | undefined {
-    if (this.failRules.length === 0) return undefined;
-    const line = renderCommand(argv);
-    for (let i = 0; i < this.failRules.length; i++) {
-      const rule = this.failRules[i]!;
-      if (rule.host !== undefined && rule.host !== host) continue;
-      rule.match.lastIndex = 0;
-      if (!rule.match.test(line)) continue;
-      rule.times = (rule.times ?? 1) - 1;
-      if (rule.times <= 0) this.failRules.splice(i, 1);
-      return { ...fail(rule.stderr, rule.exitCode ?? 1), unreachable: rule.unreachable };
-    }
-    return undefined;
+    const i = firstMatching(this.failRules, host, argv);
+    if (i < 0) return undefined;
+    const rule = this.failRules[i]!;
+    rule.times = (rule.times ?? 1) - 1;
+    if (rule.times <= 0) this.failRules.splice(i, 1);
+    return { ...fail(rule.stderr, rule.exitCode ?? 1), unreachable: rule.unreachable };
   }
 
   private execOne(host: string, argv: string[]): Result {
